@@ -1,0 +1,1 @@
+"""Users, phone numbers and the login by a one-time code."""

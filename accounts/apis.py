@@ -1,0 +1,110 @@
+"""The login API: send a code, verify it, refresh and revoke tokens."""
+
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.otp import validate_code_format
+from accounts.services import code_send, code_verify, tokens_issue, tokens_refresh, tokens_revoke
+from invites.apis import ProfileApi
+from invites.selectors import profile_get
+from project.fields import StrictCharField
+from project.throttling import SendCodeThrottle, UserThrottle, VerifyCodeThrottle
+
+
+class PhoneInputSerializer(serializers.Serializer):
+    # Blank and malformed numbers are the service's to refuse, with `invalid_phone`.
+    phone = StrictCharField(allow_blank=True, trim_whitespace=False)
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class RefreshInputSerializer(serializers.Serializer):
+    refresh = StrictCharField()
+
+
+class SendCodeApi(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [SendCodeThrottle]
+
+    class InputSerializer(PhoneInputSerializer):
+        pass
+
+    class OutputSerializer(serializers.Serializer):
+        phone = serializers.CharField()
+        expires_in = serializers.IntegerField()
+        resend_in = serializers.IntegerField()
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        sent = code_send(**serializer.validated_data)
+        return Response(self.OutputSerializer(sent).data, status=status.HTTP_202_ACCEPTED)
+
+
+class VerifyCodeApi(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [VerifyCodeThrottle]
+
+    class InputSerializer(PhoneInputSerializer):
+        # A malformed code is refused here, before it can use up one of the code's attempts.
+        code = StrictCharField(trim_whitespace=False, validators=[validate_code_format])
+
+    class OutputSerializer(TokenPairSerializer):
+        is_new_user = serializers.BooleanField()
+        profile = ProfileApi.OutputSerializer()
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user, created = code_verify(**serializer.validated_data)
+        tokens = tokens_issue(user=user)
+        data = {
+            "access": tokens.access,
+            "refresh": tokens.refresh,
+            "is_new_user": created,
+            "profile": profile_get(user=user),
+        }
+        return Response(self.OutputSerializer(data).data)
+
+
+class TokenRefreshApi(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [UserThrottle]
+
+    class InputSerializer(RefreshInputSerializer):
+        pass
+
+    class OutputSerializer(TokenPairSerializer):
+        pass
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # Without one, DRF turns a failed authentication into 403; a bad refresh token is 401.
+        return 'Bearer realm="api"'
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tokens = tokens_refresh(**serializer.validated_data)
+        return Response(self.OutputSerializer(tokens).data)
+
+
+class LogoutApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(RefreshInputSerializer):
+        pass
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tokens_revoke(user=request.user, **serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)

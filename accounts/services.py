@@ -1,0 +1,115 @@
+"""Login by phone: send a code, check it, find or create the user, issue and revoke JWTs."""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.errors import AccountDisabled
+from accounts.models import User
+from accounts.otp import otp_consume, otp_issue
+from accounts.phones import phone_mask, phone_normalize
+from sms.tasks import sms_enqueue
+
+logger = logging.getLogger(__name__)
+
+# An invite code collides with probability n / 31**6 per draw; a few draws always suffice.
+INVITE_CODE_DRAWS = 5
+
+
+@dataclass(frozen=True)
+class CodeSent:
+    phone: str
+    expires_in: int
+    resend_in: int
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+
+
+def code_send(*, phone: str) -> CodeSent:
+    """Send a new login code to `phone` by SMS; the SMS itself goes out from a Celery worker."""
+    phone = phone_normalize(phone)
+    with otp_issue(phone=phone) as issued:
+        text = _("Your code: %(code)s. It is valid for %(minutes)s minutes.") % {
+            "code": issued.code,
+            "minutes": max(1, issued.expires_in // 60),
+        }
+        sms_enqueue(phone=phone, text=text, expires_in=issued.expires_in)
+    logger.info("login code sent to %s", phone_mask(phone))
+    return CodeSent(phone=phone, expires_in=issued.expires_in, resend_in=issued.resend_in)
+
+
+def code_verify(*, phone: str, code: str) -> tuple[User, bool]:
+    """Log in with a code: returns the user, and whether this login created it."""
+    phone = phone_normalize(phone)
+    otp_consume(phone=phone, code=code)
+    user, created = user_get_or_create(phone=phone)
+    if not user.is_active:
+        raise AccountDisabled
+    logger.info("login of %s (new user: %s)", phone_mask(phone), created)
+    return user, created
+
+
+def user_get_or_create(*, phone: str) -> tuple[User, bool]:
+    user = User.objects.filter(phone=phone).first()
+    if user is not None:
+        return user, False
+    for _draw in range(INVITE_CODE_DRAWS):
+        try:
+            with transaction.atomic():
+                return User.objects.create_user(phone=phone), True
+        except IntegrityError:
+            # Either the phone was created by a concurrent login, or the invite code collided.
+            user = User.objects.filter(phone=phone).first()
+            if user is not None:
+                return user, False
+    raise RuntimeError(f"no free invite code after {INVITE_CODE_DRAWS} draws")
+
+
+def tokens_issue(*, user: User) -> TokenPair:
+    refresh = RefreshToken.for_user(user)  # recorded as outstanding, so it can be revoked
+    return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
+
+
+def _revoke(token: RefreshToken) -> bool:
+    """Blacklist `token`; False if it already was. The unique row decides between racers."""
+    outstanding = OutstandingToken.objects.filter(jti=token[jwt_settings.JTI_CLAIM]).first()
+    if outstanding is None:
+        return False
+    _blacklisted, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+    return created
+
+
+def tokens_refresh(*, refresh: str) -> TokenPair:
+    """Trade a refresh token for a new pair; the old one stops working (rotation)."""
+    failed = AuthenticationFailed(_("The refresh token is invalid, expired or revoked."))
+    try:
+        token = RefreshToken(refresh)  # checks signature, expiry and the blacklist
+    except TokenError:
+        raise failed from None
+    user_id = token.get(jwt_settings.USER_ID_CLAIM)
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not _revoke(token):
+        raise failed
+    return tokens_issue(user=user)
+
+
+def tokens_revoke(*, user: User, refresh: str) -> None:
+    """Log out: the refresh token stops working. Access tokens live out their short life."""
+    invalid = ValidationError({"refresh": [_("This refresh token is invalid or was revoked.")]})
+    try:
+        token = RefreshToken(refresh)
+    except TokenError:
+        raise invalid from None
+    if str(token.get(jwt_settings.USER_ID_CLAIM)) != str(user.pk) or not _revoke(token):
+        raise invalid

@@ -1,0 +1,6 @@
+"""The Django project: settings, URLs, the API's error handling and the WSGI entry point."""
+
+# Load the Celery app whenever Django starts, so that @shared_task binds to it.
+from worker.celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,34 @@
+"""Middleware of the project: the one log line per request."""
+
+import logging
+import time
+
+from django.http import HttpRequest, HttpResponse
+
+logger = logging.getLogger("project.request")
+
+
+class RequestLogMiddleware:
+    """One line per request: method, path (no query string: it may hold a phone), status, time."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        duration_ms = (time.perf_counter() - started) * 1000
+        logger.info(
+            "%s %s %s %.1fms",
+            request.method,
+            request.path,
+            response.status_code,
+            duration_ms,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round(duration_ms, 1),
+            },
+        )
+        return response

@@ -1,0 +1,23 @@
+"""The project's URLs: the API under /api/v1/, its docs, the admin and the service endpoints."""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from project import views
+
+api_v1 = [
+    path("", include("accounts.urls")),
+    path("", include("invites.urls")),
+    path("", include("sms.urls")),
+]
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    # Last of the API: anything else under /api/ is a JSON 404, not an HTML page or a redirect.
+    re_path(r"^api/", views.api_not_found),
+]
+
+handler500 = "project.views.server_error"

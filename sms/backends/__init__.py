@@ -1,0 +1,10 @@
+"""SMS gateways. Pick one with the SMS_BACKEND setting (a dotted path to a SmsBackend class)."""
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from sms.backends.base import BaseSmsBackend
+
+
+def get_backend(backend: str | None = None, **kwargs) -> BaseSmsBackend:
+    return import_string(backend or settings.SMS_BACKEND)(**kwargs)

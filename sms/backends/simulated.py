@@ -1,0 +1,19 @@
+"""A gateway that takes 1-2 s per message, then puts it in the dev inbox (the simulated phone)."""
+
+import random
+import time
+
+from django.conf import settings
+
+from sms.backends.base import BaseSmsBackend, SmsMessage
+from sms.inbox import inbox_add
+
+
+class SmsBackend(BaseSmsBackend):
+    def send_messages(self, messages: list[SmsMessage]) -> int:
+        low, high = settings.SMS_SIMULATED_DELAY_SECONDS
+        for message in messages:
+            time.sleep(random.uniform(low, high))  # noqa: S311 - a delay, not a secret
+            if settings.SMS_INBOX_ENABLED:
+                inbox_add(phone=message.to, text=message.body)
+        return len(messages)

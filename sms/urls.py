@@ -1,0 +1,7 @@
+from django.urls import path
+
+from sms import apis
+
+urlpatterns = [
+    path("dev/sms/", apis.DevSmsInboxApi.as_view(), name="dev-sms-inbox"),
+]

@@ -1,0 +1,1 @@
+"""The Celery application that delivers SMS in the background."""
