@@ -66,7 +66,10 @@ def auth_api():
 
 @pytest.fixture(scope="session")
 def celery_worker(tmp_path_factory):
-    """A real `celery worker` process on the test broker, for the session's delivery tests."""
+    """A real `celery worker` process on the test broker, for the session's delivery tests.
+
+    Yields the path of its log.
+    """
     celery_app.control.purge()
     log = tmp_path_factory.mktemp("worker") / "worker.log"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "project.settings.test"}
@@ -81,7 +84,7 @@ def celery_worker(tmp_path_factory):
         while not celery_app.control.ping(timeout=0.5):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the Celery worker did not start:\n{log.read_text()}")
-        yield process
+        yield log
     finally:
         process.terminate()
         try:

@@ -1,6 +1,7 @@
 """The login API end to end: real PostgreSQL, Redis, broker and Celery worker."""
 
 import re
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -225,9 +226,7 @@ def test_a_disabled_user_cannot_log_in(api, phone, draw_codes):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("celery_worker")
 @pytest.mark.parametrize("clients", [2, 10])
-def test_concurrent_verifies_of_the_right_code_log_in_once(
-    phone, read_code, clients, concurrently
-):
+def test_concurrent_verifies_of_the_right_code_log_in_once(phone, read_code, clients, concurrently):
     send(APIClient(), phone)
     code = read_code(phone)
 

@@ -21,7 +21,9 @@ def test_the_default_region_applies_to_numbers_without_plus(settings):
     assert phone_normalize("07400 123456") == "+447400123456"
 
 
-@pytest.mark.parametrize("raw", ["", "   ", "12", "not a phone", "+7 962 851", "+999 1234567", "9" * 300])
+@pytest.mark.parametrize(
+    "raw", ["", "   ", "12", "not a phone", "+7 962 851", "+999 1234567", "9" * 300]
+)
 def test_anything_that_is_not_a_valid_number_is_refused(raw):
     with pytest.raises(InvalidPhone) as caught:
         phone_normalize(raw)

@@ -1,0 +1,41 @@
+# The two commands a fresh machine needs: `make run` and `make test`.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: help install run test lint format requirements worker
+
+help:
+	@echo "make run    run the service (embedded, or on PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)"
+	@echo "make test   lint, then the test suite on the local PostgreSQL and Redis"
+
+# The virtualenv, rebuilt when the pins change.
+$(VENV)/.installed: requirements/base.txt requirements/dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	scripts/run
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/pytest
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+worker: install
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-project.settings.local} $(BIN)/celery -A worker worker --loglevel INFO
+
+# Re-pin requirements/*.txt from requirements/*.in.
+requirements: install
+	cd requirements && ../$(BIN)/pip-compile -q --strip-extras --no-header --no-emit-index-url --no-emit-find-links base.in -o base.txt
+	cd requirements && ../$(BIN)/pip-compile -q --strip-extras --no-header --no-emit-index-url --no-emit-find-links dev.in -o dev.txt

@@ -1,0 +1,95 @@
+"""Every answer under /api/ is the contract's JSON, whatever went wrong, DEBUG on or off."""
+
+import pytest
+from django.urls import path
+from rest_framework.views import APIView
+
+pytestmark = pytest.mark.django_db
+
+
+class BrokenApi(APIView):
+    authentication_classes = []
+    permission_classes = []
+
+    def get(self, request):
+        raise RuntimeError("a bug, with a secret in its message")
+
+
+urlpatterns = [path("api/v1/broken/", BrokenApi.as_view())]
+
+
+@pytest.fixture(params=[False, True], ids=["debug-off", "debug-on"])
+def debug(request, settings):
+    settings.DEBUG = request.param
+    return request.param
+
+
+@pytest.mark.usefixtures("debug")
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+@pytest.mark.parametrize("path", ["/api/nope/", "/api/v1/profile", "/api/v1/auth/send-code"])
+def test_an_unknown_api_path_is_a_json_404(api, method, path):
+    response = getattr(api, method)(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
+
+
+def test_a_wrong_method_is_405(api):
+    response = api.get("/api/v1/auth/send-code/")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_a_form_body_is_415(api):
+    form = "application/x-www-form-urlencoded"
+    response = api.post("/api/v1/auth/send-code/", "phone=%2B79628518753", content_type=form)
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+
+
+@pytest.mark.parametrize("body", ['{"phone": ', "[1, 2", "\xff"])
+def test_malformed_json_is_400_parse_error(api, body):
+    response = api.post("/api/v1/auth/send-code/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+@pytest.mark.parametrize("body", ["[]", '"phone"', "42", "null"])
+def test_a_json_body_that_is_not_an_object_is_400_invalid(api, body):
+    response = api.post("/api/v1/auth/send-code/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+
+
+@pytest.mark.usefixtures("debug")
+@pytest.mark.urls("project.tests.test_errors")
+def test_a_bug_is_a_json_500_without_a_traceback(api, caplog):
+    response = api.get("/api/v1/broken/")
+    assert response.status_code == 500
+    assert response.json() == {"code": "server_error", "detail": "Internal server error."}
+    assert "secret" not in response.content.decode()
+    assert any(r.exc_info and "secret" in str(r.exc_info[1]) for r in caplog.records)
+
+
+def test_details_follow_accept_language(api):
+    english = api.post("/api/v1/auth/send-code/", {"phone": "x"}, format="json")
+    russian = api.post(
+        "/api/v1/auth/send-code/", {"phone": "x"}, format="json", HTTP_ACCEPT_LANGUAGE="ru"
+    )
+    assert english.json()["code"] == russian.json()["code"] == "invalid_phone"
+    assert english.json()["detail"] == "This is not a valid phone number."
+    assert russian.json()["detail"] != english.json()["detail"]
+    assert russian["Content-Language"] == "ru"
+
+
+def test_healthz_touches_nothing(api, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = api.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_reports_every_backing_service(api):
+    response = api.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "redis": "ok", "broker": "ok"}

@@ -1,0 +1,67 @@
+"""The gateways on their own (unit tests: no worker, no queue)."""
+
+import io
+
+import pytest
+
+import sms
+from sms.backends import get_backend
+from sms.backends.base import SmsMessage
+from sms.inbox import inbox_messages
+
+MESSAGE = SmsMessage(to="+79628518753", body="Your code: 1234.")
+
+
+def test_the_backend_is_chosen_by_the_setting(settings):
+    settings.SMS_BACKEND = "sms.backends.locmem.SmsBackend"
+    assert type(get_backend()).__module__ == "sms.backends.locmem"
+
+
+def test_locmem_keeps_messages_in_the_outbox(monkeypatch):
+    monkeypatch.setattr(sms, "outbox", [])
+    sent = get_backend("sms.backends.locmem.SmsBackend").send_messages([MESSAGE])
+    assert sent == 1
+    assert sms.outbox == [MESSAGE]
+
+
+def test_console_writes_each_message_to_its_stream():
+    stream = io.StringIO()
+    backend = get_backend("sms.backends.console.SmsBackend", stream=stream)
+    assert backend.send_messages([MESSAGE, MESSAGE]) == 2
+    assert stream.getvalue().count("SMS to +79628518753: Your code: 1234.") == 2
+
+
+def test_simulated_takes_its_delay_then_delivers_into_the_inbox(settings, monkeypatch):
+    settings.SMS_INBOX_ENABLED = True
+    delays = []
+    monkeypatch.setattr("sms.backends.simulated.time.sleep", delays.append)
+    backend = get_backend("sms.backends.simulated.SmsBackend")
+    assert backend.send_messages([MESSAGE]) == 1
+    assert len(delays) == 1
+    assert 1.0 <= delays[0] <= 2.0
+    assert [m["text"] for m in inbox_messages(phone=MESSAGE.to)] == [MESSAGE.body]
+
+
+def test_simulated_keeps_nothing_when_the_inbox_is_off(settings, monkeypatch):
+    settings.SMS_INBOX_ENABLED = False
+    monkeypatch.setattr("sms.backends.simulated.time.sleep", lambda _: None)
+    get_backend("sms.backends.simulated.SmsBackend").send_messages([MESSAGE])
+    assert inbox_messages(phone=MESSAGE.to) == []
+
+
+def test_the_inbox_lists_the_newest_first():
+    from sms.inbox import inbox_add
+
+    for n in range(3):
+        inbox_add(phone=MESSAGE.to, text=f"message {n}")
+    assert [m["text"] for m in inbox_messages(phone=MESSAGE.to)] == [
+        "message 2",
+        "message 1",
+        "message 0",
+    ]
+
+
+@pytest.mark.parametrize("backend", ["sms.backends.base.BaseSmsBackend"])
+def test_the_base_backend_is_abstract(backend):
+    with pytest.raises(NotImplementedError):
+        get_backend(backend).send_messages([MESSAGE])
