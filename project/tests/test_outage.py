@@ -20,7 +20,6 @@ def own_redis(settings, tmp_path):
     settings.CACHES = {
         "default": {**settings.CACHES["default"], "LOCATION": server.url},
     }
-    settings.RATE_LIMIT_STORAGE_URL = server.url
     settings.REDIS_URL = server.url
     yield server
     if server.process.poll() is None:
