@@ -3,9 +3,11 @@
 DRF's own throttles keep a list of timestamps per client, read and rewritten on every request
 (not atomic, and slower the higher the rate). These use the `limits` library's sliding-window
 counter instead: one atomic Redis call, whatever the rate. The per-phone limits and the
-attempt counter are the real brute-force defence; they live in the code store.
+attempt counter are the real brute-force defence; they live in the code store. A throttle
+whose Redis is down lets requests through (and logs it) rather than take the API down.
 """
 
+import logging
 import time
 from functools import cache
 
@@ -16,6 +18,10 @@ from limits.storage import RedisStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
 from redis import ConnectionPool
 from rest_framework.throttling import BaseThrottle
+
+from project.outages import INFRASTRUCTURE_ERRORS
+
+logger = logging.getLogger(__name__)
 
 
 @cache
@@ -42,7 +48,13 @@ class RateThrottle(BaseThrottle):
         # Read on every request, so that a deployment or a test can change the rate.
         rate = parse(getattr(settings, self.rate_setting))
         key = self.key(request, view)
-        if limiter().hit(rate, self.scope, key):
+        try:
+            if limiter().hit(rate, self.scope, key):
+                return True
+        except INFRASTRUCTURE_ERRORS as exc:
+            # A fence, not the lock: with Redis down, requests go on to the rules behind it.
+            # Profiles and invites keep working; the code store answers 503 by itself.
+            logger.warning("throttle %s skipped, Redis unavailable: %s", self.scope, exc)
             return True
         reset = limiter().get_window_stats(rate, self.scope, key).reset_time
         self.retry_after = max(reset - time.time(), 1)

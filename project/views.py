@@ -10,7 +10,8 @@ from django.views.decorators.cache import never_cache
 from django_redis import get_redis_connection
 from rest_framework import exceptions
 
-from project.exceptions import INFRASTRUCTURE_ERRORS, error_body, server_error_body
+from project.exceptions import error_body, server_error_body
+from project.outages import INFRASTRUCTURE_ERRORS
 from worker.celery import app as celery_app
 
 
