@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: help install run test lint format requirements worker bench bench-smoke
+.PHONY: help install run test lint format requirements worker bench bench-smoke faults faults-smoke
 
 help:
 	@echo "make run    run the service (embedded, or on PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)"
@@ -38,6 +38,13 @@ bench: install
 
 bench-smoke: install
 	$(BIN)/python bench/run.py --smoke
+
+# Fault drills on PostgreSQL and Redis servers of their own (bench/faults.py says which).
+faults: install
+	$(BIN)/python bench/faults.py
+
+faults-smoke: install
+	$(BIN)/python bench/faults.py --smoke
 
 worker: install
 	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-project.settings.local} $(BIN)/celery -A worker worker --loglevel INFO

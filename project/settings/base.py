@@ -133,6 +133,9 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 if CELERY_TASK_ALWAYS_EAGER:
     CELERY_BROKER_URL = "memory://"
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # kombu's Redis transport, fixed to survive a lost connection (see worker/transport.py).
+    CELERY_BROKER_TRANSPORT = "worker.transport:Transport"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
@@ -149,9 +152,13 @@ CELERY_TASK_SEND_SENT_EVENT = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # An unacknowledged delivery goes back to the queue after this long; a code is dead
-    # after OTP_TTL_SECONDS anyway, so there is no point in waiting longer than that.
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+    # A message a worker took but never acknowledged (the worker was killed, or Redis went
+    # away under it) goes back to the queue after this long, checked every 10 s. It must stay
+    # well under the code's 5-minute life, and above the longest a delivery can take (the
+    # gateway timeout plus retries; prefetch is one message per thread, so none waits).
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60),
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
     "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
     "socket_timeout": REDIS_TIMEOUT_SECONDS,
 }

@@ -5,7 +5,8 @@ import time
 
 from django.conf import settings
 
-from sms.backends.base import BaseSmsBackend, SmsMessage
+from project.outages import INFRASTRUCTURE_ERRORS
+from sms.backends.base import BaseSmsBackend, SmsMessage, TransportError
 from sms.inbox import inbox_add
 
 
@@ -15,5 +16,9 @@ class SmsBackend(BaseSmsBackend):
         for message in messages:
             time.sleep(random.uniform(low, high))  # noqa: S311 - a delay, not a secret
             if settings.SMS_INBOX_ENABLED:
-                inbox_add(phone=message.to, text=message.body)
+                try:
+                    inbox_add(phone=message.to, text=message.body)
+                except INFRASTRUCTURE_ERRORS as exc:
+                    # The simulated phone is Redis: while it is down, delivery is retried.
+                    raise TransportError(f"the dev inbox is unreachable: {exc}") from exc
         return len(messages)
