@@ -186,14 +186,14 @@ class AutoSchema(SwaggerAutoSchema):
                 if field.required
             ]
             errors.append(exceptions.ValidationError({required[0]: ["This field is required."]}))
-            errors += [exceptions.ParseError, exceptions.UnsupportedMediaType("text/plain")]
+            errors += [exceptions.ParseError, lambda: exceptions.UnsupportedMediaType("text/plain")]
         elif self.get_query_serializer() is not None:
             name = next(iter(self.get_query_serializer().fields))
             errors.append(exceptions.ValidationError({name: ["This field is required."]}))
         if self._requires_authentication():
             errors += [exceptions.NotAuthenticated, InvalidToken]
         if self.view.get_throttles():
-            errors.append(exceptions.Throttled(wait=EXAMPLE_FIELDS["retry_after"]))
+            errors.append(lambda: exceptions.Throttled(wait=EXAMPLE_FIELDS["retry_after"]))
         return [*errors, ServiceUnavailable, ServerError]
 
     def get_response_serializers(self):

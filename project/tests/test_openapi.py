@@ -158,8 +158,14 @@ def test_the_bearer_scheme_and_the_tags(schema):
 
 def test_the_examples_are_in_english_whatever_the_first_request_asked_for(client):
     response = client.get("/api/schema.json", headers={"accept-language": "ru"})
-    examples = response.json()["paths"]["/api/v1/auth/send-code/"]["post"]["responses"]["400"]
-    assert examples["x-examples"]["invalid_phone"]["detail"] == "This is not a valid phone number."
+    responses = response.json()["paths"]["/api/v1/auth/send-code/"]["post"]["responses"]
+    assert responses["400"]["x-examples"]["invalid_phone"]["detail"] == (
+        "This is not a valid phone number."
+    )
+    assert responses["429"]["x-examples"]["throttled"]["detail"].startswith("Request was throttled")
+    assert responses["415"]["x-examples"]["unsupported_media_type"]["detail"].startswith(
+        "Unsupported media type"
+    )
 
 
 @pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/"])
