@@ -4,11 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: help install run test lint format requirements worker bench bench-smoke faults faults-smoke
+.PHONY: help install run test e2e lint format requirements worker bench bench-smoke faults faults-smoke
 
 help:
 	@echo "make run    run the service (embedded, or on PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)"
 	@echo "make test   lint, then the test suite on the local PostgreSQL and Redis"
+	@echo "make e2e    the real stack, then the Postman collection (Newman) and Schemathesis"
 
 # The virtualenv, rebuilt when the pins change.
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt
@@ -27,6 +28,11 @@ lint: install
 
 test: lint
 	$(BIN)/pytest
+
+# The real stack (gunicorn + Celery worker, databases of its own), the Postman collection with
+# Newman, then Schemathesis against /api/schema.json. Needs Node.js/npm for Newman.
+e2e: install
+	scripts/e2e
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -1,11 +1,22 @@
 """The login API: send a code, verify it, refresh and revoke tokens."""
 
+from drf_yasg.utils import swagger_auto_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.errors import (
+    AccountDisabled,
+    CodeExpired,
+    InvalidCode,
+    InvalidPhone,
+    ResendTooSoon,
+    TooManyAttempts,
+    TooManyCodes,
+)
 from accounts.otp import validate_code_format
 from accounts.services import code_send, code_verify, tokens_issue, tokens_refresh, tokens_revoke
 from invites.apis import ProfileApi
@@ -41,6 +52,17 @@ class SendCodeApi(APIView):
         expires_in = serializers.IntegerField()
         resend_in = serializers.IntegerField()
 
+    @swagger_auto_schema(
+        tags=["auth"],
+        operation_summary="Send a login code by SMS",
+        operation_description=(
+            "Draws a 4-digit code, keeps only its keyed hash, and queues the SMS (the simulated "
+            "gateway delivers it to the dev inbox after 1-2 s). A new code replaces the old one."
+        ),
+        request_body=InputSerializer,
+        responses={202: OutputSerializer},
+        errors=[InvalidPhone, ResendTooSoon, TooManyCodes],
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -61,6 +83,18 @@ class VerifyCodeApi(APIView):
         is_new_user = serializers.BooleanField()
         profile = ProfileApi.OutputSerializer()
 
+    @swagger_auto_schema(
+        tags=["auth"],
+        operation_summary="Check the code and log in",
+        operation_description=(
+            "The first successful verify of a phone creates the user and its invite code. "
+            "A code works once; the 5th wrong one kills it. A malformed code is `invalid` "
+            "and uses up no attempt."
+        ),
+        request_body=InputSerializer,
+        responses={200: OutputSerializer},
+        errors=[InvalidPhone, InvalidCode, CodeExpired, AccountDisabled, TooManyAttempts],
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -90,6 +124,14 @@ class TokenRefreshApi(APIView):
         # Without one, DRF turns a failed authentication into 403; a bad refresh token is 401.
         return 'Bearer realm="api"'
 
+    @swagger_auto_schema(
+        tags=["auth"],
+        operation_summary="Get a new token pair",
+        operation_description="The refresh token rotates: the old one stops working.",
+        request_body=InputSerializer,
+        responses={200: OutputSerializer},
+        errors=[AuthenticationFailed],
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -103,6 +145,16 @@ class LogoutApi(APIView):
     class InputSerializer(RefreshInputSerializer):
         pass
 
+    @swagger_auto_schema(
+        tags=["auth"],
+        operation_summary="Revoke a refresh token",
+        operation_description=(
+            "`invalid` when the token is malformed, expired, already revoked or another "
+            "user's. Access tokens stay valid until they expire."
+        ),
+        request_body=InputSerializer,
+        responses={204: "Revoked."},
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

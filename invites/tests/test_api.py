@@ -148,6 +148,14 @@ def test_ties_in_activation_time_are_broken_by_id(auth_api):
     assert phones == [u.phone for u in reversed(invitees)]
 
 
+@pytest.mark.parametrize("page_size", ["0", "-1", "abc", "null", ""])
+def test_a_page_size_that_is_not_a_positive_integer_is_400_invalid(auth_api, page_size):
+    response = auth_api(UserFactory()).get(REFERRALS, {"page_size": page_size})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert list(response.json()["errors"]) == ["page_size"]
+
+
 def test_a_bad_cursor_is_404_not_found(auth_api):
     response = auth_api(UserFactory()).get(REFERRALS, {"cursor": "not-a-cursor"})
     assert response.status_code == 404

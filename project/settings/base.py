@@ -216,6 +216,29 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
 
+# API DOCS: drf-yasg, /api/schema.json, /api/docs/ and /api/redoc/ (see project/openapi.py)
+# ------------------------------------------------------------------------------
+SWAGGER_USE_COMPAT_RENDERERS = False
+SWAGGER_SETTINGS = {
+    "DEFAULT_INFO": "project.openapi.API_INFO",
+    "DEFAULT_GENERATOR_CLASS": "project.openapi.SchemaGenerator",
+    "DEFAULT_AUTO_SCHEMA_CLASS": "project.openapi.AutoSchema",
+    "SECURITY_DEFINITIONS": {
+        "Bearer": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Bearer <access>`, the access token from verify-code or refresh.",
+        }
+    },
+    # JWT only: no Django login button in Swagger UI.
+    "USE_SESSION_AUTH": False,
+    # Swagger UI's validator badge would send the schema to an outside service.
+    "VALIDATOR_URL": None,
+    "DISPLAY_OPERATION_ID": False,
+}
+REDOC_SETTINGS = {"HIDE_HOSTNAME": False, "EXPAND_RESPONSES": "200,202,204"}
+
 # LOGGING: one line per request and per delivered SMS; never a login code.
 # ------------------------------------------------------------------------------
 LOG_FORMAT = env("LOG_FORMAT", default="text")  # "text" or "json"

@@ -93,3 +93,10 @@ def test_readyz_reports_every_backing_service(api):
     response = api.get("/readyz")
     assert response.status_code == 200
     assert response.json() == {"database": "ok", "redis": "ok", "broker": "ok"}
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+def test_probes_answer_405_to_anything_but_get_and_head(api, path, method):
+    assert getattr(api, method)(path).status_code == 405
+    assert api.head(path).status_code == 200
