@@ -9,6 +9,7 @@ import math
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.views import LogoutView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,13 +31,28 @@ from project.web import REFUSALS, OutageMixin, Refusal, refuse, throttle_check
 PHONE_SESSION_KEY = "login_phone"
 
 
-class PhoneView(OutageMixin, View):
+class LoginPageMixin:
+    """The login pages are for visitors: a logged-in user is sent on to the profile.
+
+    A referral link's code is kept in the session on the way (it fills the profile's form in).
+    """
+
+    needs_phone = False  # the code page needs the phone a code was asked for
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method == "GET":
+            referral_remember(request, request.GET.get("ref"))
+        if request.user.is_authenticated:
+            return redirect("web:profile")
+        if self.needs_phone and PHONE_SESSION_KEY not in request.session:
+            return redirect("web:phone")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PhoneView(OutageMixin, LoginPageMixin, View):
     template_name = "accounts/phone.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        referral_remember(request, request.GET.get("ref"))
-        if request.user.is_authenticated:
-            return redirect("web:profile")
         form = PhoneForm(initial={"phone": request.session.get(PHONE_SESSION_KEY, "")})
         return self.page(request, form)
 
@@ -62,17 +78,11 @@ class PhoneView(OutageMixin, View):
         return render(request, self.template_name, {"form": form})
 
 
-class CodeView(OutageMixin, View):
+class CodeView(OutageMixin, LoginPageMixin, View):
     """The code page: log in with the code, or ask for a new one when the cooldown allows."""
 
     template_name = "accounts/code.html"
-
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.user.is_authenticated:
-            return redirect("web:profile")
-        if PHONE_SESSION_KEY not in request.session:
-            return redirect("web:phone")
-        return super().dispatch(request, *args, **kwargs)
+    needs_phone = True
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self.page(request, CodeForm(), ResendForm())
@@ -126,3 +136,7 @@ class CodeView(OutageMixin, View):
             ),
         }
         return render(request, self.template_name, context)
+
+
+class LogoutPage(OutageMixin, LogoutView):
+    """Django's logout (POST only, CSRF-checked), with the pages' answer to an outage."""

@@ -1,7 +1,6 @@
 """The project's URLs: the web pages, the API under /api/v1/, the admin, the service endpoints."""
 
 from django.contrib import admin
-from django.contrib.auth.views import LogoutView
 from django.urls import include, path, re_path
 
 from accounts import views as accounts_views
@@ -19,7 +18,7 @@ web = [
     path("", accounts_views.PhoneView.as_view(), name="phone"),
     path("code/", accounts_views.CodeView.as_view(), name="code"),
     path("profile/", invites_views.ProfileView.as_view(), name="profile"),
-    path("logout/", LogoutView.as_view(), name="logout"),
+    path("logout/", accounts_views.LogoutPage.as_view(), name="logout"),
 ]
 
 urlpatterns = [

@@ -5,6 +5,7 @@ in advance with `draw_codes`.
 """
 
 import pytest
+from django.db import OperationalError
 from django.test import Client
 from django.utils import translation
 
@@ -143,6 +144,24 @@ def test_while_redis_is_down_the_login_pages_say_so_and_recover(client, new_phon
 
     own_redis.start()
     assert send(client, new_phone()).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("method", "page"),
+    [("get", PHONE_PAGE), ("get", CODE_PAGE), ("get", PROFILE_PAGE), ("post", LOGOUT)],
+)
+def test_a_database_outage_under_the_session_is_a_friendly_503_page(
+    client, method, page, monkeypatch
+):
+    client.force_login(UserFactory())
+
+    def down(self):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("django.contrib.sessions.backends.db.SessionStore.load", down)
+    response = getattr(client, method)(page)
+    assert response.status_code == 503
+    assert 'data-code="service_unavailable"' in response.content.decode()
 
 
 # The code page

@@ -99,6 +99,12 @@ def test_the_copy_button_copies_the_invite_code(browser, phone):
     button.click()
     assert page.evaluate("navigator.clipboard.readText()") == page.inner_text("#invite-code")
     assert button.inner_text() == "Copied"
+    assert page.inner_text("#copy-status") == "Copied"  # said to screen readers too
+
+    page.click("button[data-copy=referral-link]")
+    link = page.evaluate("navigator.clipboard.readText()")
+    assert link == page.locator("#referral-link").input_value()
+    assert link.endswith(f"/?ref={page.inner_text('#invite-code')}")
 
 
 def test_a_friend_logs_in_through_the_referral_link_and_activates_it(

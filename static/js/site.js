@@ -2,6 +2,8 @@
 // Without it the pages still work: copy buttons stay hidden, and a reload updates the countdown.
 "use strict";
 
+const copyStatus = document.getElementById("copy-status");  // tells screen readers it worked
+
 document.querySelectorAll("[data-copy]").forEach((button) => {
   const source = document.getElementById(button.dataset.copy);
   const label = button.textContent;
@@ -15,6 +17,7 @@ document.querySelectorAll("[data-copy]").forEach((button) => {
       document.execCommand("copy");
     }
     button.textContent = button.dataset.copied;
+    if (copyStatus) copyStatus.textContent = button.dataset.copied;
     setTimeout(() => { button.textContent = label; }, 2000);
   });
 });
