@@ -23,7 +23,7 @@ from accounts.otp import otp_resend_in
 from accounts.phones import phone_normalize
 from accounts.services import code_send, code_verify
 from invites.views import referral_remember
-from project.exceptions import INFRASTRUCTURE_ERRORS
+from project.outages import INFRASTRUCTURE_ERRORS
 from project.throttling import SendCodeThrottle, VerifyCodeThrottle
 from project.web import REFUSALS, OutageMixin, Refusal, refuse, throttle_check
 

@@ -11,9 +11,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
-from project.exceptions import INFRASTRUCTURE_ERRORS, RetryLater, ServiceError, ServiceUnavailable
+from project.exceptions import RetryLater, ServiceError, ServiceUnavailable
+from project.outages import INFRASTRUCTURE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def refuse(form: forms.Form, field: str | None, exc: Exception) -> Refusal:
 REFUSALS: tuple[type[Exception], ...] = (ServiceError, *INFRASTRUCTURE_ERRORS)
 
 
-def throttle_check(request: HttpRequest, throttle_class: type[SimpleRateThrottle]) -> None:
+def throttle_check(request: HttpRequest, throttle_class: type[BaseThrottle]) -> None:
     """The API's per-client-IP throttle, on a page: one budget per client for both."""
     throttle = throttle_class()
     if not throttle.allow_request(request, None):

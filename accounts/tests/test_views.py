@@ -43,7 +43,7 @@ def own_redis(settings, tmp_path):
     server = RedisServer(tmp_path)
     server.start()
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": server.url}}
-    settings.RATE_LIMIT_STORAGE_URL = server.url
+    settings.REDIS_URL = server.url
     yield server
     if server.process.poll() is None:
         server.stop()
