@@ -1,8 +1,10 @@
-"""The project's URLs: the API under /api/v1/, its docs, the admin and the service endpoints."""
+"""The project's URLs: the web pages, the API under /api/v1/, the admin, the service endpoints."""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from accounts import views as accounts_views
+from invites import views as invites_views
 from project import views
 from project.openapi import schema_view
 
@@ -10,6 +12,14 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("invites.urls")),
     path("", include("sms.urls")),
+]
+
+# The pages a person uses in a browser (Django templates, session login).
+web = [
+    path("", accounts_views.PhoneView.as_view(), name="phone"),
+    path("code/", accounts_views.CodeView.as_view(), name="code"),
+    path("profile/", invites_views.ProfileView.as_view(), name="profile"),
+    path("logout/", accounts_views.LogoutPage.as_view(), name="logout"),
 ]
 
 urlpatterns = [
@@ -27,6 +37,8 @@ urlpatterns = [
     path("api/redoc/", schema_view.with_ui("redoc", cache_timeout=0), name="redoc"),
     # Last of the API: anything else under /api/ is a JSON 404, not an HTML page or a redirect.
     re_path(r"^api/", views.api_not_found),
+    path("", include((web, "web"))),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switch
 ]
 
 handler500 = "project.views.server_error"

@@ -88,6 +88,11 @@ TEMPLATES = [
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# WEB PAGES: session login; the profile page sends anonymous visitors to the phone page.
+LOGIN_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
 
 # DATABASE
 # ------------------------------------------------------------------------------
