@@ -13,3 +13,10 @@ graceful_timeout = 20
 accesslog = None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's control socket ($HOME/.gunicorn/gunicorn.ctl) is not used here: several servers on
+# one machine would share its path, and the image's user has no writable home.
+control_socket_disable = True
+# Worker heartbeats (mkstemp files) in memory: a container's /tmp may be a slow overlay disk.
+SHM = "/dev/shm"  # noqa: S108
+if os.path.isdir(SHM):
+    worker_tmp_dir = SHM
