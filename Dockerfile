@@ -30,6 +30,7 @@ COPY . .
 RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
     ALLOWED_HOSTS=build \
     python manage.py collectstatic --noinput -v 0
-USER app
+# Numeric, so that a runtime (Kubernetes runAsNonRoot) can tell it is not root.
+USER 10001:10001
 EXPOSE 8000
 CMD ["gunicorn", "-c", "gunicorn.conf.py", "project.wsgi"]
