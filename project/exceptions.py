@@ -8,28 +8,16 @@ this module is the only place that turns exceptions into responses.
 import logging
 import math
 
-import kombu.exceptions
-import redis.exceptions
 from django.core.exceptions import PermissionDenied
-from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from django_redis.exceptions import ConnectionInterrupted
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
-logger = logging.getLogger(__name__)
+from project.outages import INFRASTRUCTURE_ERRORS
 
-# A backing service (PostgreSQL, Redis, the broker) that is down or too slow to answer.
-INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (
-    OperationalError,
-    InterfaceError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    ConnectionInterrupted,
-    kombu.exceptions.OperationalError,
-)
+logger = logging.getLogger(__name__)
 
 
 class ServiceError(exceptions.APIException):

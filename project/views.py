@@ -3,14 +3,15 @@
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.cache import never_cache
+from django_redis import get_redis_connection
 from rest_framework import exceptions
 
-from project.exceptions import INFRASTRUCTURE_ERRORS, error_body, server_error_body
+from project.exceptions import error_body, server_error_body
+from project.outages import INFRASTRUCTURE_ERRORS
 from worker.celery import app as celery_app
 
 
@@ -29,12 +30,7 @@ def _check_database() -> None:
 
 
 def _check_redis() -> None:
-    if settings.REDIS_URL:
-        from django_redis import get_redis_connection
-
-        get_redis_connection("default").ping()
-    else:
-        cache.get("readyz")  # the in-process cache of the embedded default
+    get_redis_connection("default").ping()
 
 
 def _check_broker() -> None:

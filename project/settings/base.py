@@ -1,7 +1,7 @@
 """Settings shared by every environment; each one can be set from an environment variable.
 
 Without DATABASE_URL and REDIS_URL the service runs embedded: a SQLite file, an in-process
-cache and Celery tasks run in-process. With them it runs on PostgreSQL and Redis, and the SMS
+Redis and Celery tasks run in-process. With them it runs on PostgreSQL and Redis, and the SMS
 goes out through a Celery worker.
 """
 
@@ -108,23 +108,24 @@ else:
 # ------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default=None)
 REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=1.0)
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "referral",
-            "OPTIONS": {
-                "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_SECONDS,
-                "SOCKET_TIMEOUT": REDIS_TIMEOUT_SECONDS,
-            },
-        }
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+REDIS_CACHE_OPTIONS: dict = {
+    "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+    "SOCKET_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+}
+if not REDIS_URL:
+    # Embedded default: Redis in-process (fakeredis, with Lua), so the code store's scripts,
+    # the throttles and the dev inbox run unchanged without a server. One process only.
+    import fakeredis
 
-# Per-phone send limits use the `limits` library's moving windows, on the same Redis.
-RATE_LIMIT_STORAGE_URL = REDIS_URL or "memory://"
+    REDIS_CACHE_OPTIONS = {"CONNECTION_POOL_KWARGS": {"connection_class": fakeredis.FakeConnection}}
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL or "redis://embedded:6379/0",
+        "KEY_PREFIX": "referral",
+        "OPTIONS": REDIS_CACHE_OPTIONS,
+    }
+}
 
 # CELERY
 # ------------------------------------------------------------------------------
@@ -145,7 +146,7 @@ CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=100)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = True
-CELERY_TASK_SEND_SENT_EVENT = True
+CELERY_TASK_SEND_SENT_EVENT = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_BROKER_TRANSPORT_OPTIONS = {

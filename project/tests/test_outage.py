@@ -10,6 +10,7 @@ import time
 import pytest
 from django.db import connections
 
+from accounts.tests.factories import UserFactory
 from project.tests.servers import RedisServer, SilentServer, closed_port
 from worker.celery import app as celery_app
 
@@ -23,7 +24,6 @@ def own_redis(settings, tmp_path):
     settings.CACHES = {
         "default": {**settings.CACHES["default"], "LOCATION": server.url},
     }
-    settings.RATE_LIMIT_STORAGE_URL = server.url
     settings.REDIS_URL = server.url
     yield server
     if server.process.poll() is None:
@@ -34,7 +34,10 @@ def send(api, phone):
     return api.post("/api/v1/auth/send-code/", {"phone": phone}, format="json")
 
 
-def test_send_and_verify_answer_503_while_redis_is_down_and_recover(api, new_phone, own_redis):
+def test_send_and_verify_answer_503_while_redis_is_down_and_recover(
+    api, auth_api, new_phone, own_redis
+):
+    """Then profiles and invites, which need no Redis, keep working (throttles fail open)."""
     assert send(api, new_phone()).status_code == 202
     own_redis.stop()
 
@@ -47,6 +50,11 @@ def test_send_and_verify_answer_503_while_redis_is_down_and_recover(api, new_pho
     for answer in (down_send, down_verify):
         assert answer.status_code == 503
         assert answer.json()["code"] == "service_unavailable"
+    inviter, user = UserFactory(), UserFactory()
+    client = auth_api(user)
+    assert client.get("/api/v1/profile/").status_code == 200
+    invite = client.post("/api/v1/profile/invite/", {"invite_code": inviter.invite_code})
+    assert invite.status_code == 200
     ready = api.get("/readyz")
     assert ready.status_code == 503
     assert ready.json() == {"database": "ok", "redis": "unavailable", "broker": "ok"}

@@ -1,0 +1,335 @@
+"""`make bench`: the real stack on this machine, measured in one run.
+
+Starts gunicorn and one Celery worker (scripts/stack) on PostgreSQL and Redis databases of the
+bench's own, seeds referrals, then measures with wrk at 16 connections: /healthz (the ceiling
+of any endpoint here), send-code, verify-code, the profile with 0, 1,000 and 100,000
+referrals and a page of the largest one's referrals; then the time one worker process takes
+to deliver 1,000 queued codes, and end-to-end logins of 50 concurrent users. Prints a table
+(requests/s, p50/p99, throughput as a ratio of /healthz), checks the targets, and writes the
+lot as JSON to bench/results/latest.json.
+
+    .venv/bin/python bench/run.py [--smoke] [--duration SECONDS] [--check]
+
+--smoke runs every step briefly (CI keeps it from rotting); --check exits 1 when a target
+is missed.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RESULTS = BASE_DIR / "bench" / "results"
+RUN_DIR = BASE_DIR / ".run" / "bench"
+PORT = 8100
+CONNECTIONS = 16
+
+# The bench's own databases: nothing else on the machine uses them.
+ENV = {
+    "DJANGO_SETTINGS_MODULE": "project.settings.production",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/referral_bench",
+    "REDIS_URL": "redis://127.0.0.1:6379/10",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/11",
+    "SECRET_KEY": secrets.token_urlsafe(64),
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback
+    "SMS_INBOX_ENABLED": "1",  # the end-to-end logins read their codes from it
+    "PORT": str(PORT),
+    # The per-IP throttles would stop a load test from one address at its first seconds.
+    "THROTTLE_SEND_CODE": "1000000000/hour",
+    "THROTTLE_VERIFY_CODE": "1000000000/hour",
+    "THROTTLE_USER": "1000000000/minute",
+    "LOG_LEVEL": "WARNING",  # no log line per request while measuring
+}
+ENV.setdefault("WEB_CONCURRENCY", os.environ.get("WEB_CONCURRENCY", "4"))
+ENV.setdefault("WEB_THREADS", os.environ.get("WEB_THREADS", "1"))
+
+TARGETS = {
+    "send-code": 0.25,
+    "profile (0 referrals)": 0.2,
+}
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run(command: list[str], **kwargs) -> str:
+    env = {**os.environ, **ENV}
+    done = subprocess.run(command, cwd=BASE_DIR, env=env, capture_output=True, text=True, **kwargs)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def reset_databases() -> None:
+    import psycopg2
+    import redis
+
+    server = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
+    server.autocommit = True
+    with server.cursor() as cursor:
+        cursor.execute("DROP DATABASE IF EXISTS referral_bench WITH (FORCE)")
+    server.close()
+    for url in (ENV["REDIS_URL"], ENV["CELERY_BROKER_URL"]):
+        redis.Redis.from_url(url).flushdb()
+
+
+def prepare(smoke: bool) -> dict:
+    """Seed users and referrals, mint their tokens, and issue codes for verify-code."""
+    import django
+
+    os.environ.update(ENV)
+    sys.path.insert(0, str(BASE_DIR))
+    django.setup()
+    from django.db import connection
+
+    from accounts.otp import otp_issue
+    from accounts.services import tokens_issue
+    from invites.seeding import referrals_seed
+
+    sizes = [0, 100, 1_000] if smoke else [0, 1_000, 100_000]
+    tokens = {}
+    for size in sizes:
+        inviter = referrals_seed(users=1, referrals_per_user=size).inviters[0]
+        tokens[size] = tokens_issue(user=inviter).access
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh bulk data: give the planner its statistics
+
+    codes = RUN_DIR / "codes.txt"
+    with codes.open("w") as out:
+        for n in range(500 if smoke else 30_000):
+            phone = f"+7925{n:07d}"
+            with otp_issue(phone=phone) as issued:
+                out.write(f"{phone} {issued.code}\n")
+    return {"tokens": tokens, "codes": codes, "sizes": sizes}
+
+
+def wrk(name: str, path: str, seconds: float, script: str = "report.lua", args=(), token=None):
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
+    command += ["-s", f"bench/lua/{script}"]
+    if token:
+        command += ["-H", f"Authorization: Bearer {token}"]
+    command += [f"http://127.0.0.1:{PORT}{path}", "--", *map(str, args)]
+    output = run(command)
+    line = next(line for line in output.splitlines() if line.startswith("WRK_JSON "))
+    result = {"name": name, **json.loads(line.removeprefix("WRK_JSON "))}
+    log(f"  {name}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.2f} ms")
+    return result
+
+
+def purge_queue() -> None:
+    """Drop the SMS the load tests queued, so the worker idles while the next one runs."""
+    from worker.celery import app
+
+    app.control.purge()
+    time.sleep(2.5)  # the deliveries already taken take at most 2 s
+
+
+def inbox_count(phones: list[str]) -> int:
+    from sms.inbox import inbox_messages
+
+    return sum(1 for phone in phones if inbox_messages(phone=phone))
+
+
+def measure_delivery(count: int) -> dict:
+    """Queue `count` codes, then time one worker process delivering them all."""
+    from sms.tasks import sms_deliver
+
+    queue = "bench-delivery"
+    phones = [f"+7924{n:07d}" for n in range(count)]
+    for phone in phones:
+        sms_deliver.apply_async(args=(phone, "Your code: 0000."), queue=queue)
+    worker_log = (RUN_DIR / "delivery-worker.log").open("w")
+    command = [sys.executable, "-m", "celery", "-A", "worker", "worker", "-Q", queue]
+    command += ["--loglevel", "INFO", "--hostname", "bench-delivery@%h"]
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command, cwd=BASE_DIR, env={**os.environ, **ENV, "LOG_LEVEL": "INFO"},
+        stdout=worker_log, stderr=worker_log,
+    )  # fmt: skip
+    try:
+        delivered = 0
+        while delivered < count and time.monotonic() - started < 120:
+            time.sleep(0.25)
+            delivered = inbox_count(phones)
+        seconds = time.monotonic() - started
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    result = {"codes": count, "delivered": delivered, "seconds": round(seconds, 2)}
+    log(f"  delivery: {delivered}/{count} in {seconds:.1f} s")
+    return result
+
+
+def one_login(phone: str, durations: list, failures: list) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    headers = {"Content-Type": "application/json"}
+
+    def call(method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        connection.request(method, path, json.dumps(body) if body else None, headers)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+
+    started = time.monotonic()
+    status, _ = call("POST", "/api/v1/auth/send-code/", {"phone": phone})
+    code = None
+    while status == 202 and code is None and time.monotonic() - started < 10:
+        time.sleep(0.02)
+        _, inbox = call("GET", f"/api/v1/dev/sms/?phone=%2B{phone[1:]}")
+        if inbox["results"]:
+            code = re.search(r"\b(\d{4})\b", inbox["results"][0]["text"]).group(1)
+    status, _ = call("POST", "/api/v1/auth/verify-code/", {"phone": phone, "code": code})
+    if status == 200:
+        durations.append(time.monotonic() - started)
+    else:
+        failures.append(status)
+    connection.close()
+
+
+def measure_logins(users: int) -> dict:
+    durations: list[float] = []
+    failures: list[int] = []
+    threads = [
+        threading.Thread(target=one_login, args=(f"+7923{n:07d}", durations, failures))
+        for n in range(users)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result = {
+        "users": users,
+        "failed": len(failures),
+        "p50_s": round(statistics.median(durations), 3) if durations else None,
+        "p99_s": round(percentile(durations, 99), 3) if durations else None,
+    }
+    log(f"  end-to-end login: p50 {result['p50_s']} s, p99 {result['p99_s']} s")
+    return result
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def checks(endpoints: dict, delivery: dict, login: dict) -> list[tuple[str, bool]]:
+    health = endpoints["/healthz"]["rps"]
+    out = []
+    for name, ratio in TARGETS.items():
+        result = endpoints[name]
+        out.append((f"{name} >= {ratio} x /healthz", result["rps"] >= ratio * health))
+        out.append((f"{name} p99 <= 4 x p50", result["p99_ms"] <= 4 * result["p50_ms"]))
+    big = endpoints.get("profile (100,000 referrals)")
+    if big:
+        within = big["p50_ms"] <= 1.5 * endpoints["profile (0 referrals)"]["p50_ms"]
+        out.append(("profile with 100,000 referrals: p50 <= 1.5 x profile with 0", within))
+    if delivery["codes"] == 1000:
+        out.append(("1,000 codes delivered by one worker in < 20 s", delivery["seconds"] < 20))
+    out.append(("end-to-end login p50 < 1.5 s (median gateway delay) + 0.3 s",
+                (login["p50_s"] or 99) < 1.8))  # fmt: skip
+    return out
+
+
+def table(result: dict) -> str:
+    health = result["endpoints"]["/healthz"]["rps"]
+    lines = [
+        f"Benchmark of {result['date']} on {result['machine']}",
+        f"gunicorn: {result['gunicorn']}; wrk: {CONNECTIONS} connections, 2 threads, "
+        f"{result['seconds']} s per endpoint; command: {result['command']}",
+        "",
+        "| endpoint | requests/s | p50 ms | p99 ms | x /healthz | non-2xx |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, r in result["endpoints"].items():
+        lines.append(
+            f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} "
+            f"| {r['rps'] / health:.2f} | {r['non_2xx']} |"
+        )
+    d, login = result["delivery"], result["login"]
+    lines += [
+        "",
+        f"SMS delivery: {d['delivered']} of {d['codes']} queued codes delivered by one worker "
+        f"process in {d['seconds']} s (from its start; gateway 1-2 s per message).",
+        f"End-to-end login (send, wait for the SMS, verify), {login['users']} concurrent users: "
+        f"p50 {login['p50_s']} s, p99 {login['p99_s']} s, failed {login['failed']}.",
+        "",
+        "Targets:",
+    ]
+    lines += [f"- [{'x' if ok else ' '}] {name}" for name, ok in result["checks"]]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="every step, briefly")
+    parser.add_argument("--duration", type=float, default=None, help="seconds per endpoint")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    options = parser.parse_args()
+    seconds = options.duration or (1 if options.smoke else 10)
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+
+    log("resetting the bench databases and starting the stack")
+    reset_databases()
+    run(["scripts/stack", "up", str(RUN_DIR)])
+    try:
+        log("seeding referrals and issuing codes")
+        prepared = prepare(options.smoke)
+        log("measuring")
+        endpoints = {}
+        for result in [
+            wrk("/healthz", "/healthz", seconds),
+            wrk("send-code", "/", seconds, "send_code.lua"),
+        ]:
+            endpoints[result["name"]] = result
+        purge_queue()
+        endpoints["verify-code"] = wrk(
+            "verify-code", "/", seconds, "verify_code.lua", [prepared["codes"], 2]
+        )
+        for size, token in prepared["tokens"].items():
+            name = f"profile ({size:,} referrals)"
+            endpoints[name] = wrk(name, "/api/v1/profile/", seconds, token=token)
+        largest = max(prepared["sizes"])
+        name = f"referrals page of 100 ({largest:,} referrals)"
+        endpoints[name] = wrk(
+            name, "/api/v1/profile/referrals/", seconds, token=prepared["tokens"][largest]
+        )
+        delivery = measure_delivery(50 if options.smoke else 1_000)
+        login = measure_logins(5 if options.smoke else 50)
+    finally:
+        run(["scripts/stack", "down", str(RUN_DIR)])
+
+    result = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}",
+        "gunicorn": f"{ENV['WEB_CONCURRENCY']} processes x {ENV['WEB_THREADS']} threads (gthread)",
+        "seconds": seconds,
+        "command": "make bench" if not options.smoke else "make bench-smoke",
+        "endpoints": endpoints,
+        "delivery": delivery,
+        "login": login,
+    }
+    result["checks"] = checks(endpoints, delivery, login)
+    (RESULTS / ("smoke.json" if options.smoke else "latest.json")).write_text(
+        json.dumps(result, indent=2) + "\n"
+    )
+    print(table(result))
+    missed = [name for name, ok in result["checks"] if not ok]
+    return 1 if options.check and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

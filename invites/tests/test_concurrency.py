@@ -1,0 +1,54 @@
+"""Concurrent activations, each on its own database connection, as concurrent requests are."""
+
+import pytest
+
+from accounts.tests.factories import UserFactory
+from invites.errors import InviteAlreadyActivated, InviteCycle
+from invites.models import Referral
+from invites.selectors import invited_through
+from invites.services import invite_activate
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def activate(user, code) -> str:
+    try:
+        invite_activate(user=user, code=code)
+    except (InviteAlreadyActivated, InviteCycle) as refused:
+        return refused.default_code
+    return "ok"
+
+
+def test_twenty_simultaneous_activations_by_one_user_leave_one(concurrently):
+    user = UserFactory()
+    inviters = [UserFactory() for _ in range(20)]
+    results = concurrently(lambda inviter: activate(user, inviter.invite_code), inviters)
+    assert results.count("ok") == 1
+    assert set(results) == {"ok", "invite_already_activated"}
+    [referral] = Referral.objects.filter(invitee=user)
+    counts = {
+        u.pk: u.referrals_count for u in type(user).objects.filter(pk__in=[i.pk for i in inviters])
+    }
+    assert sum(counts.values()) == 1
+    assert counts[referral.inviter_id] == 1
+
+
+def test_two_users_taking_each_others_code_at_once_leave_at_most_one(concurrently):
+    for _ in range(5):  # the race is decided differently from run to run; try it a few times
+        a, b = UserFactory(), UserFactory()
+        results = concurrently(
+            lambda pair: activate(*pair), [(a, b.invite_code), (b, a.invite_code)]
+        )
+        assert results.count("ok") == 1
+        assert Referral.objects.filter(invitee__in=[a, b]).count() == 1
+
+
+def test_a_ring_of_simultaneous_activations_cannot_close_a_cycle(concurrently):
+    for _ in range(5):
+        ring = [UserFactory() for _ in range(4)]
+        # Each takes the next one's code: all four together would make a cycle of length 4.
+        pairs = [(user, ring[(i + 1) % 4].invite_code) for i, user in enumerate(ring)]
+        results = concurrently(lambda pair: activate(*pair), pairs)
+        assert sorted(results) == ["invite_cycle", "ok", "ok", "ok"]
+        for user in ring:
+            assert not invited_through(user=user, ancestor=user)
