@@ -4,12 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: help install run test e2e lint format requirements worker bench bench-smoke faults faults-smoke
+.PHONY: help install run test e2e lint format requirements worker flower bench bench-smoke faults faults-smoke
 
 help:
 	@echo "make run    run the service (embedded, or on PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)"
 	@echo "make test   lint, then the test suite on the local PostgreSQL and Redis"
 	@echo "make e2e    the real stack, then the Postman collection (Newman) and Schemathesis"
+	@echo "make worker a Celery worker; make flower: Flower, the Celery monitor, on 127.0.0.1:5555"
 
 # The virtualenv, rebuilt when the pins change.
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt
@@ -25,6 +26,8 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 
 test: lint
 	$(BIN)/pytest
@@ -54,6 +57,10 @@ faults-smoke: install
 
 worker: install
 	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-project.settings.local} $(BIN)/celery -A worker worker --loglevel INFO
+
+# Flower on the broker the settings name; FLOWER_BASIC_AUTH=user:password turns on basic auth.
+flower: install
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-project.settings.local} $(BIN)/celery -A worker flower --address=$${FLOWER_ADDRESS:-127.0.0.1} --port=$${FLOWER_PORT:-5555}
 
 # Re-pin requirements/*.txt from requirements/*.in.
 requirements: install

@@ -12,4 +12,39 @@ graceful_timeout = 20
 # The app logs one line per request itself (project.middleware.RequestLogMiddleware).
 accesslog = None
 errorlog = "-"
+# gunicorn's own lines (start, workers, errors) in the app's format: JSON with production
+# settings (the default of project.wsgi) unless LOG_FORMAT says otherwise.
+_production = os.environ.get("DJANGO_SETTINGS_MODULE", "project.settings.production").endswith(
+    ".production"
+)
+if os.environ.get("LOG_FORMAT", "json" if _production else "text") == "json":
+    # A whole dictConfig: with gunicorn's defaults its lines would also reach the root logger.
+    logconfig_dict = {
+        "root": {"level": "INFO", "handlers": []},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            },
+        },
+        "formatters": {
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            }
+        },
+    }
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's control socket ($HOME/.gunicorn/gunicorn.ctl) is not used here: several servers on
+# one machine would share its path, and the image's user has no writable home.
+control_socket_disable = True
+# Worker heartbeats (mkstemp files) in memory: a container's /tmp may be a slow overlay disk.
+SHM = "/dev/shm"  # noqa: S108
+if os.path.isdir(SHM):
+    worker_tmp_dir = SHM

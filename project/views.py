@@ -42,7 +42,8 @@ def _check_broker() -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return  # embedded default: tasks run in-process, there is no broker to reach
     with celery_app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=settings.REDIS_TIMEOUT_SECONDS)
+        # One attempt: a retry would first sleep kombu's default interval (2 s).
+        conn.ensure_connection(max_retries=0, timeout=settings.REDIS_TIMEOUT_SECONDS)
 
 
 CHECKS = {"database": _check_database, "redis": _check_redis, "broker": _check_broker}

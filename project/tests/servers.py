@@ -39,3 +39,21 @@ class RedisServer:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+class SilentServer:
+    """A port that takes connections and never answers: a backing service that hangs."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(128)  # the kernel completes the handshakes; nobody ever reads
+        self.port = self.sock.getsockname()[1]
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def closed_port() -> int:
+    """A port that refuses connections: a backing service that is down."""
+    return spare_port()

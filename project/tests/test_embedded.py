@@ -54,14 +54,14 @@ def embedded(tmp_path):
                 time.sleep(0.1)
         else:
             pytest.fail(f"the embedded service did not start:\n{log.read_text()}")
-        yield base, log
+        yield base, log, process
     finally:
         process.terminate()
         process.wait(timeout=20)
 
 
 def test_the_embedded_default_runs_the_whole_login(embedded):
-    base, log = embedded
+    base, log, _ = embedded
     assert "Embedded mode" in log.read_text()
     assert call(base, "/readyz") == (200, {"database": "ok", "redis": "ok", "broker": "ok"})
 
@@ -77,3 +77,12 @@ def test_the_embedded_default_runs_the_whole_login(embedded):
     status, profile = call(base, "/api/v1/profile/", token=login["access"])
     assert status == 200
     assert profile["phone"] == "+79628518753"
+
+
+def test_stopping_the_script_stops_the_server(embedded):
+    """A process manager's TERM to `scripts/run` must not leave gunicorn running orphaned."""
+    base, _, process = embedded
+    process.terminate()
+    process.wait(timeout=20)
+    with pytest.raises(urllib.error.URLError):  # connection refused
+        call(base, "/healthz")

@@ -1,0 +1,117 @@
+"""Production settings, loaded the way a deployment loads them: in a process of their own.
+
+`manage.py check --deploy` must pass clean with realistic values (CI runs this file), and the
+settings must refuse what would be unsafe.
+"""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+# What a real deployment sets (see README, "Deploying").
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "project.settings.production",
+    "SECRET_KEY": secrets.token_urlsafe(64),
+    "DEBUG": "0",
+    "ALLOWED_HOSTS": "referral.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://referral.example.com",
+    "DATABASE_URL": "postgres://referral:a-password@db.example.internal:5432/referral",
+    "REDIS_URL": "redis://redis.example.internal:6379/0",
+    "CELERY_BROKER_URL": "redis://redis.example.internal:6379/1",
+    "TRUST_PROXY_SSL_HEADER": "1",
+    "NUM_PROXIES": "1",
+}
+
+
+def run(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    """`python <args>` in a clean environment: production values, then `env` (None unsets)."""
+    environment = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+    environment.update(PRODUCTION_ENV)
+    for key, value in env.items():
+        if value is None:
+            environment.pop(key, None)
+        else:
+            environment[key] = value
+    return subprocess.run(
+        [sys.executable, *args], cwd=BASE_DIR, env=environment, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+
+
+def production_settings(*names: str, **env: str) -> dict:
+    script = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        f"print(json.dumps({{n: getattr(settings, n) for n in {list(names)!r}}}, default=str))"
+    )
+    result = run(["-c", script], **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_check_deploy_passes_clean_with_production_values():
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "secret_key",
+    [
+        None,
+        "",
+        "change-me",
+        "django-insecure-" + secrets.token_urlsafe(64),
+        "x" * 80,
+    ],
+    ids=["unset", "empty", "short", "django-insecure", "one-character"],
+)
+def test_production_refuses_to_start_without_a_real_secret_key(secret_key):
+    result = run(["manage.py", "check"], SECRET_KEY=secret_key)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_with_debug_on():
+    result = run(["manage.py", "check"], DEBUG="1")
+    assert result.returncode != 0
+    assert "DEBUG must be off" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = run(["manage.py", "check"], ALLOWED_HOSTS=None)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
+
+
+@pytest.mark.skipif((BASE_DIR / ".env").exists(), reason="a local .env may change the defaults")
+def test_production_defaults_are_the_safe_ones():
+    found = production_settings(
+        "DEBUG",
+        "SMS_INBOX_ENABLED",
+        "SECURE_PROXY_SSL_HEADER",
+        "SECURE_SSL_REDIRECT",
+        "LOG_FORMAT",
+        "REST_FRAMEWORK",
+        TRUST_PROXY_SSL_HEADER=None,
+        NUM_PROXIES=None,
+    )
+    assert found["DEBUG"] is False
+    assert found["SMS_INBOX_ENABLED"] is False
+    assert found["SECURE_PROXY_SSL_HEADER"] is None  # X-Forwarded-Proto is not trusted
+    assert found["REST_FRAMEWORK"]["NUM_PROXIES"] == 0  # nor is X-Forwarded-For
+    assert found["SECURE_SSL_REDIRECT"] is True
+    assert found["LOG_FORMAT"] == "json"
+
+
+def test_a_configured_proxy_is_trusted():
+    found = production_settings("SECURE_PROXY_SSL_HEADER", "REST_FRAMEWORK")
+    assert found["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert found["REST_FRAMEWORK"]["NUM_PROXIES"] == 1
