@@ -45,7 +45,7 @@ def code_send(*, phone: str) -> CodeSent:
             "minutes": max(1, issued.expires_in // 60),
         }
         sms_enqueue(phone=phone, text=text, expires_in=issued.expires_in)
-    logger.info("login code sent to %s", phone_mask(phone))
+    logger.debug("login code sent to %s", phone_mask(phone))
     return CodeSent(phone=phone, expires_in=issued.expires_in, resend_in=issued.resend_in)
 
 
@@ -56,7 +56,7 @@ def code_verify(*, phone: str, code: str) -> tuple[User, bool]:
     user, created = user_get_or_create(phone=phone)
     if not user.is_active:
         raise AccountDisabled
-    logger.info("login of %s (new user: %s)", phone_mask(phone), created)
+    logger.debug("login of %s (new user: %s)", phone_mask(phone), created)
     return user, created
 
 

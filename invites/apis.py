@@ -29,9 +29,27 @@ from project.fields import StrictCharField
 PAGE_SIZE_INVALID = _("A whole number from 1 (larger than 500 counts as 500).")
 
 
+class ReferralListSerializer(serializers.ListSerializer):
+    """Renders the entries itself: an answer carries up to 500 of them, and a serializer per
+    entry would cost more than everything else in it."""
+
+    def to_representation(self, data) -> list[dict]:
+        activated_at = self.child.fields["activated_at"]
+        return [
+            {
+                "phone": row["phone"],
+                "activated_at": activated_at.to_representation(row["activated_at"]),
+            }
+            for row in data
+        ]
+
+
 class ReferralSerializer(serializers.Serializer):
     phone = serializers.CharField()
     activated_at = serializers.DateTimeField()
+
+    class Meta:
+        list_serializer_class = ReferralListSerializer
 
 
 class ProfileApi(APIView):
@@ -84,9 +102,8 @@ def invalid_page_size() -> ValidationError:
 
 
 class ReferralListApi(APIView):
-    class OutputSerializer(serializers.Serializer):
-        phone = serializers.CharField(source="invitee.phone")
-        activated_at = serializers.DateTimeField()
+    class OutputSerializer(ReferralSerializer):
+        pass
 
     @swagger_auto_schema(
         tags=["profile"],

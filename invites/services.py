@@ -49,7 +49,7 @@ def invite_activate(*, user: User, code: str) -> Referral:
             raise InviteCycle
         referral = Referral.objects.create(invitee=user, inviter=inviter)
         User.objects.filter(pk=inviter.pk).update(referrals_count=F("referrals_count") + 1)
-    logger.info(
+    logger.debug(
         "%s activated the invite code of %s", phone_mask(user.phone), phone_mask(inviter.phone)
     )
     return referral

@@ -1,4 +1,4 @@
-"""kombu's Redis transport, with a lost broker connection reported as the connection error it is.
+"""kombu's Redis transport, surviving a lost connection, and with one client per channel.
 
 With Celery and kombu 5.7.0, after the worker loses Redis it empties the broken connection,
 then still uses it (to put unacknowledged messages back, or to reject a message that failed
@@ -8,6 +8,10 @@ good. Raised as a ConnectionError instead, it is handled like any other lost con
 logged, and the worker reconnects. The messages are safe either way: unacknowledged in Redis,
 they go back to the queue after the visibility timeout. bench/faults.py (the Redis drill)
 shows the worker carrying on after Redis comes back.
+
+kombu also builds a new redis client object for every message it publishes; with redis-py 8
+that costs more than the LPUSH it sends. A client is only a handle on the connection pool,
+so each channel keeps one (a new one when the pool is replaced after a lost connection).
 """
 
 from kombu.transport import redis
@@ -15,6 +19,16 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 
 class Channel(redis.Channel):
+    _sync_client = None
+
+    def _create_client(self, asynchronous: bool = False):
+        if asynchronous:
+            return super()._create_client(asynchronous=True)
+        pool = self.pool
+        if self._sync_client is None or self._sync_client.connection_pool is not pool:
+            self._sync_client = super()._create_client()
+        return self._sync_client
+
     def _connparams(self, asynchronous: bool = False) -> dict:
         if self.connection.client is None:
             raise RedisConnectionError("the broker connection was lost and has been released")

@@ -1,5 +1,11 @@
--- POST send-code, each request with a phone no other request of the run uses.
+-- POST send-code, each request with a phone no other request uses (`-- RUN`, a digit: the
+-- warm-up and the measurement are two runs).
 dofile("bench/lua/report.lua")
+
+local run = 0
+function init(args)
+  run = tonumber(args[1] or 0)
+end
 
 local threads = 0
 function setup(thread)
@@ -10,7 +16,7 @@ end
 local sent = 0
 function request()
   sent = sent + 1
-  local phone = string.format("+7926%d%06d", thread_id, sent)
+  local phone = string.format("+7926%d%d%05d", run, thread_id, sent)
   return wrk.format("POST", "/api/v1/auth/send-code/", {["Content-Type"] = "application/json"},
     '{"phone": "' .. phone .. '"}')
 end

@@ -162,13 +162,14 @@ def test_a_bad_cursor_is_404_not_found(auth_api):
     assert response.json()["code"] == "not_found"
 
 
-# The user (for the token), then the inviter and the newest referrals; or the one page.
+# The user (for the token), then the inviter and the newest referrals, or the one page.
 @pytest.mark.parametrize(("path", "queries"), [(PROFILE, 3), (REFERRALS, 2)])
 def test_the_query_count_is_the_same_for_0_and_1000_referrals(
     auth_api, path, queries, django_assert_num_queries
 ):
     lonely = UserFactory()
     popular = referrals_seed(users=1, referrals_per_user=1_000).inviters[0]
+    invite_activate(user=popular, code=UserFactory().invite_code)  # an inviter to show, too
     for user in (lonely, popular):
         client = auth_api(user)
         with django_assert_num_queries(queries):

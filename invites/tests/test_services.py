@@ -1,13 +1,14 @@
 """Activation rules, on the real PostgreSQL: existence, once ever, not one's own, no cycles."""
 
 import itertools
+from datetime import UTC, datetime
 
 import pytest
 
 from accounts.tests.factories import UserFactory
 from invites.errors import InviteAlreadyActivated, InviteCodeNotFound, InviteCycle, OwnInviteCode
 from invites.models import Referral
-from invites.selectors import invited_through, profile_get
+from invites.selectors import _aware, invited_through, profile_get
 from invites.services import invite_activate
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +88,9 @@ def test_a_code_from_another_branch_of_the_tree_is_fine():
     invite_activate(user=right, code=left.invite_code)
     assert not invited_through(user=outsider, ancestor=root)
     assert invited_through(user=right, ancestor=outsider)
+
+
+def test_profile_times_are_aware_whatever_the_database_answers():
+    naive = datetime(2026, 11, 23, 10, 0)  # what SQLite, the embedded default, answers
+    assert _aware(naive) == datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    assert _aware(naive.replace(tzinfo=UTC)) == naive.replace(tzinfo=UTC)
