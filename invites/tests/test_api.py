@@ -1,8 +1,12 @@
 """The profile API: fields, the referral list and its pagination, activation answers."""
 
+from datetime import UTC, datetime, timedelta, timezone
+
 import pytest
+from rest_framework.serializers import DateTimeField
 
 from accounts.tests.factories import UserFactory
+from invites.apis import iso_8601
 from invites.models import Referral
 from invites.seeding import referrals_seed
 from invites.services import invite_activate
@@ -174,3 +178,12 @@ def test_the_query_count_is_the_same_for_0_and_1000_referrals(
         client = auth_api(user)
         with django_assert_num_queries(queries):
             assert client.get(path).status_code == 200
+
+
+def test_referral_times_are_written_as_drf_writes_times():
+    for moment in (
+        datetime(2026, 11, 23, 10, 0, 0, 123456, tzinfo=UTC),
+        datetime(2026, 11, 23, 10, 0, tzinfo=UTC),
+        datetime(2026, 11, 23, 13, 0, tzinfo=timezone(timedelta(hours=3))),
+    ):
+        assert iso_8601(moment.astimezone(UTC)) == DateTimeField().to_representation(moment)

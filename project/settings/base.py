@@ -150,10 +150,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Deliveries mostly wait on the gateway: one process holds many of them in threads.
 CELERY_WORKER_POOL = env("CELERY_WORKER_POOL", default="threads")
-CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=100)
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=200)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_WORKER_SEND_TASK_EVENTS = True
+# No task events unless someone watches: Flower switches them on while it runs, and three
+# event messages per SMS would otherwise cost the worker more than the delivery does.
+CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_TASK_SEND_SENT_EVENT = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
@@ -274,5 +276,9 @@ LOGGING = {
         # The request log below replaces Django's own 4xx warnings; errors are still logged.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        # The worker logs "sms delivered" once per SMS; Celery's own received/succeeded
+        # lines would make three. Failures and retries still show.
+        "celery.worker.strategy": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
     },
 }
