@@ -3,11 +3,12 @@
 import io
 
 import pytest
+from django_redis import get_redis_connection
 
 import sms
 from sms.backends import get_backend
 from sms.backends.base import SmsMessage
-from sms.inbox import inbox_messages
+from sms.inbox import INBOX_SIZE, inbox_add, inbox_messages
 
 MESSAGE = SmsMessage(to="+79628518753", body="Your code: 1234.")
 
@@ -50,8 +51,6 @@ def test_simulated_keeps_nothing_when_the_inbox_is_off(settings, monkeypatch):
 
 
 def test_the_inbox_lists_the_newest_first():
-    from sms.inbox import inbox_add
-
     for n in range(3):
         inbox_add(phone=MESSAGE.to, text=f"message {n}")
     assert [m["text"] for m in inbox_messages(phone=MESSAGE.to)] == [
@@ -65,3 +64,12 @@ def test_the_inbox_lists_the_newest_first():
 def test_the_base_backend_is_abstract(backend):
     with pytest.raises(NotImplementedError):
         get_backend(backend).send_messages([MESSAGE])
+
+
+def test_the_inbox_keeps_the_newest_messages_for_the_code_ttl(settings):
+    for n in range(INBOX_SIZE + 5):
+        inbox_add(phone=MESSAGE.to, text=f"message {n}")
+    texts = [m["text"] for m in inbox_messages(phone=MESSAGE.to)]
+    assert texts == [f"message {n}" for n in range(INBOX_SIZE + 4, 4, -1)]
+    ttl = get_redis_connection("default").ttl(f"sms:inbox:{MESSAGE.to}")
+    assert 0 < ttl <= settings.OTP_TTL_SECONDS
