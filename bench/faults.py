@@ -363,8 +363,49 @@ def main() -> int:
         stack.stop()
         redis.stop()
         postgres.stop()
-    print(json.dumps(results, indent=2))
-    return 0 if verdict(results) else 1
+    (directory / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(report(results))
+    fine = verdict(results)
+    print(f"\nverdict: {'every drill as expected' if fine else 'SOMETHING WAS LOST OR BROKE'}")
+    print(f"details: {directory / 'results.json'}")
+    return 0 if fine else 1
+
+
+def report(results: dict) -> str:
+    stopped, killed = results["worker stopped"], results["worker killed"]
+    redis, pg = results["redis stopped"], results["postgres stopped"]
+    down = redis["while_down"]
+
+    def answer(name: str) -> str:
+        got = down[name]
+        return f"{name} {got['status']} {got['code'] or ''} in {got['seconds']:.3f} s".replace(
+            "  ", " "
+        )
+
+    in_flight = redis["sms_queued_before_outage_delivered"]
+
+    def statuses(counts: dict) -> str:
+        return ", ".join(f"{n} x {status}" for status, n in sorted(counts.items()))
+
+    return "\n".join(
+        [
+            "| drill | what happened | lost |",
+            "| --- | --- | --- |",
+            f"| worker stopped, {stopped['sent']} codes sent, worker started | "
+            f"{stopped['delivered']} delivered, {stopped['duplicates']} twice | "
+            f"{stopped['lost']} |",
+            f"| worker killed (SIGKILL) after {killed['delivered_before_kill']} of "
+            f"{killed['sent']} deliveries, a new one started | {killed['delivered']} delivered, "
+            f"{killed['duplicates']} twice | {killed['lost']} |",
+            f"| Redis stopped, then started | while down: {', '.join(map(answer, down))}; "
+            f"after: send-code {redis['send_code_after']}; the SMS on its way when Redis "
+            f"stopped was delivered: {'yes' if in_flight else 'no'} | {0 if in_flight else 1} |",
+            "| PostgreSQL stopped for 5 s under load (profile) | "
+            f"before: {statuses(pg['before'])}; down: {statuses(pg['down'])}; "
+            f"after: {statuses(pg['after'])}; back "
+            f"{pg['recovered_after_restart_s']} s after the restart | 0 |",
+        ]
+    )
 
 
 def verdict(results: dict) -> bool:
