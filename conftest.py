@@ -20,6 +20,7 @@ from django_redis import get_redis_connection
 from rest_framework.test import APIClient
 
 from accounts.services import tokens_issue
+from project.tests.servers import stop
 from worker.celery import app as celery_app
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -86,11 +87,7 @@ def celery_worker(tmp_path_factory):
                 raise RuntimeError(f"the Celery worker did not start:\n{log.read_text()}")
         yield log
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 @pytest.fixture

@@ -287,6 +287,9 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="every step, briefly")
     parser.add_argument("--duration", type=float, default=None, help="seconds per endpoint")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument(
+        "--delivery-codes", type=int, default=None, help="codes for the delivery step (1,000)"
+    )
     options = parser.parse_args()
     seconds = options.duration or (1 if options.smoke else 10)
     RUN_DIR.mkdir(parents=True, exist_ok=True)
@@ -336,7 +339,7 @@ def main() -> int:
         first = endpoints["/healthz"]
         first["rps_runs"] = [first["rps"], last["rps"]]
         first["rps"] = statistics.mean(first["rps_runs"])
-        delivery = measure_delivery(50 if options.smoke else 1_000)
+        delivery = measure_delivery(options.delivery_codes or (50 if options.smoke else 1_000))
         login = measure_logins(5 if options.smoke else 50)
     finally:
         run(["scripts/stack", "down", str(RUN_DIR)])

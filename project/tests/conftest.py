@@ -21,7 +21,7 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
-from project.tests.servers import spare_port
+from project.tests.servers import spare_port, stop
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -80,12 +80,7 @@ def live_stack(django_db_setup, celery_worker, tmp_path_factory):
             time.sleep(0.1)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @pytest.fixture(scope="module")

@@ -57,3 +57,13 @@ class SilentServer:
 def closed_port() -> int:
     """A port that refuses connections: a backing service that is down."""
     return spare_port()
+
+
+def stop(process: subprocess.Popen, timeout: float = 20) -> None:
+    """TERM, then KILL if it has not gone after `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
