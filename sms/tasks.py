@@ -20,8 +20,8 @@ logger = logging.getLogger(__name__)
     acks_late=True,
     reject_on_worker_lost=True,
     max_retries=settings.SMS_TASK_MAX_RETRIES,
-    # Enforced by prefork workers; with the default threads pool the gateway's own timeout
-    # is what bounds a delivery.
+    # Enforced by prefork workers; with the default threads pool, SMS_GATEWAY_TIMEOUT_SECONDS
+    # (each backend's timeout) is what bounds a delivery.
     soft_time_limit=settings.SMS_TASK_TIME_LIMIT_SECONDS,
     time_limit=settings.SMS_TASK_TIME_LIMIT_SECONDS + 5,
 )

@@ -7,4 +7,5 @@ from sms.backends.base import BaseSmsBackend
 
 
 def get_backend(backend: str | None = None, **kwargs) -> BaseSmsBackend:
+    kwargs.setdefault("timeout", settings.SMS_GATEWAY_TIMEOUT_SECONDS)
     return import_string(backend or settings.SMS_BACKEND)(**kwargs)

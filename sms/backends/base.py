@@ -18,8 +18,10 @@ class TransportError(Exception):
 
 
 class BaseSmsBackend:
-    def __init__(self, **kwargs) -> None:
-        pass
+    def __init__(self, *, timeout: float | None = None, **kwargs) -> None:
+        # How long one message may take at the gateway: with the worker's threads pool, which
+        # cannot enforce Celery's time limits, this is what bounds a delivery.
+        self.timeout = timeout
 
     def send_messages(self, messages: list[SmsMessage]) -> int:
         """Send the messages; return how many were sent, raise TransportError if one was not."""

@@ -14,7 +14,11 @@ class SmsBackend(BaseSmsBackend):
     def send_messages(self, messages: list[SmsMessage]) -> int:
         low, high = settings.SMS_SIMULATED_DELAY_SECONDS
         for message in messages:
-            time.sleep(random.uniform(low, high))  # noqa: S311 - a delay, not a secret
+            delay = random.uniform(low, high)  # noqa: S311 - a delay, not a secret
+            if self.timeout is not None and delay > self.timeout:
+                time.sleep(self.timeout)
+                raise TransportError(f"the gateway did not answer within {self.timeout} s")
+            time.sleep(delay)
             if settings.SMS_INBOX_ENABLED:
                 try:
                     inbox_add(phone=message.to, text=message.body)

@@ -7,7 +7,7 @@ from django_redis import get_redis_connection
 
 import sms
 from sms.backends import get_backend
-from sms.backends.base import SmsMessage
+from sms.backends.base import SmsMessage, TransportError
 from sms.inbox import INBOX_SIZE, inbox_add, inbox_messages
 
 MESSAGE = SmsMessage(to="+79628518753", body="Your code: 1234.")
@@ -73,3 +73,20 @@ def test_the_inbox_keeps_the_newest_messages_for_the_code_ttl(settings):
     assert texts == [f"message {n}" for n in range(INBOX_SIZE + 4, 4, -1)]
     ttl = get_redis_connection("default").ttl(f"sms:inbox:{MESSAGE.to}")
     assert 0 < ttl <= settings.OTP_TTL_SECONDS
+
+
+def test_a_gateway_slower_than_its_timeout_is_a_transient_error(settings, monkeypatch):
+    settings.SMS_SIMULATED_DELAY_SECONDS = (3.0, 3.0)
+    waited = []
+    monkeypatch.setattr("sms.backends.simulated.time.sleep", waited.append)
+    backend = get_backend("sms.backends.simulated.SmsBackend", timeout=0.5)
+    with pytest.raises(TransportError) as caught:
+        backend.send_messages([MESSAGE])
+    assert caught.value.permanent is False
+    assert waited == [0.5]
+    assert inbox_messages(phone=MESSAGE.to) == []
+
+
+def test_backends_get_the_gateway_timeout_setting(settings):
+    settings.SMS_GATEWAY_TIMEOUT_SECONDS = 7.5
+    assert get_backend("sms.backends.locmem.SmsBackend").timeout == 7.5
