@@ -45,13 +45,11 @@ class UserAdmin(admin.ModelAdmin):
         "groups",
         "user_permissions",
     ]
+    # Operators only switch access on and off; everything else is the product's to write.
     readonly_fields = [
-        "phone",
-        "invite_code",
-        "invited_by",
-        "referrals_count",
-        "date_joined",
-        "last_login",
+        field
+        for field in fields
+        if field not in {"is_active", "is_staff", "is_superuser", "groups", "user_permissions"}
     ]
     filter_horizontal = ["groups", "user_permissions"]
 

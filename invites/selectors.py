@@ -65,10 +65,11 @@ def _aware(moment: datetime) -> datetime:
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
 
 
-def profile_get(*, user: User) -> Profile:
-    """Two queries, whatever the number of referrals: the inviter, and the newest referrals."""
+def profile_get(*, user: User, newest: int = REFERRALS_IN_PROFILE) -> Profile:
+    """Two queries, whatever the number of referrals: the inviter, and the `newest` referrals
+    (none asked for, no query: the web page lists them a page at a time instead)."""
     [(activated_code, invited_by)] = _fetch(_INVITER_SQL, [user.pk]) or [(None, None)]
-    newest = _fetch(_NEWEST_REFERRALS_SQL, [user.pk, REFERRALS_IN_PROFILE])
+    rows = _fetch(_NEWEST_REFERRALS_SQL, [user.pk, newest]) if newest else []
     return Profile(
         phone=user.phone,
         invite_code=user.invite_code,
@@ -76,7 +77,7 @@ def profile_get(*, user: User) -> Profile:
         invited_by=invited_by,
         date_joined=user.date_joined,
         referrals_count=user.referrals_count,
-        referrals=[{"phone": phone, "activated_at": _aware(at)} for phone, at in newest],
+        referrals=[{"phone": phone, "activated_at": _aware(at)} for phone, at in rows],
     )
 
 

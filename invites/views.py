@@ -59,7 +59,7 @@ class ProfileView(OutageMixin, LoginRequiredMixin, View):
         return redirect("web:profile")
 
     def page(self, request: HttpRequest, form: InviteCodeForm | None = None) -> HttpResponse:
-        profile = profile_get(user=request.user)
+        profile = profile_get(user=request.user, newest=0)  # the page lists its own referrals
         suggested = request.session.get(REFERRAL_SESSION_KEY)
         if suggested and (profile.activated_invite_code or suggested == profile.invite_code):
             # Nothing left to suggest: a code is already activated, or this is one's own link.

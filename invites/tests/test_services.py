@@ -94,3 +94,13 @@ def test_profile_times_are_aware_whatever_the_database_answers():
     naive = datetime(2026, 11, 23, 10, 0)  # what SQLite, the embedded default, answers
     assert _aware(naive) == datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     assert _aware(naive.replace(tzinfo=UTC)) == naive.replace(tzinfo=UTC)
+
+
+def test_a_profile_can_leave_the_referrals_to_a_paginated_list(django_assert_num_queries):
+    inviter, invitee = UserFactory(), UserFactory()
+    invite_activate(user=invitee, code=inviter.invite_code)
+    inviter.refresh_from_db()
+    with django_assert_num_queries(1):  # the inviter only
+        profile = profile_get(user=inviter, newest=0)
+    assert (profile.referrals_count, profile.referrals) == (1, [])
+    assert [r["phone"] for r in profile_get(user=inviter).referrals] == [invitee.phone]
