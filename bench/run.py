@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import re
+import resource
 import secrets
 import statistics
 import subprocess
@@ -118,13 +119,78 @@ def prepare(smoke: bool) -> dict:
     return {"tokens": tokens, "codes": codes, "sizes": sizes}
 
 
+def _cpu_ticks(pid: int) -> int:
+    """User and system CPU of a process (all its threads), in clock ticks; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def _stack_pids() -> dict[str, list[int]]:
+    """The stack's processes: gunicorn's master and workers, the Celery worker, Redis and
+    PostgreSQL (the servers the bench's databases live on; nothing else uses them meanwhile)."""
+    web = int((RUN_DIR / "web.pid").read_text())
+    try:
+        with open(f"/proc/{web}/task/{web}/children") as children:
+            workers = [int(pid) for pid in children.read().split()]
+    except OSError:
+        workers = []
+    redis_port = ENV["REDIS_URL"].rsplit(":", 1)[1].split("/")[0]
+    servers: dict[str, list[int]] = {"redis": [], "postgres": []}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    command = cmdline.read().replace(b"\0", b" ")
+            except OSError:
+                continue
+            if command.startswith(b"redis-server") and f":{redis_port} ".encode() in command:
+                servers["redis"].append(int(entry))
+            elif command.startswith((b"postgres", b"/usr/lib/postgresql/")):
+                servers["postgres"].append(int(entry))  # the server and its backends
+    return {
+        "web": [web, *workers],
+        "worker": [int((RUN_DIR / "worker.pid").read_text())],
+        **servers,
+    }
+
+
+def cpu_seconds(pids: dict[str, list[int]]) -> dict[str, dict[int, int]]:
+    """CPU clock ticks used so far by each process of each part of the stack."""
+    return {name: {pid: _cpu_ticks(pid) for pid in group} for name, group in pids.items()}
+
+
+def cpu_used(before: dict, after: dict, wrk_seconds: float) -> dict[str, float]:
+    """CPU seconds each part used between two readings: processes alive at both (a database
+    backend that closed in between is left out), plus those that started in between."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {"wrk": wrk_seconds}
+    for name, group in after.items():
+        earlier = before.get(name, {})
+        used[name] = sum(now - earlier.get(pid, 0) for pid, now in group.items() if now) / ticks
+    return {name: round(seconds, 2) for name, seconds in used.items()}
+
+
+def children_cpu() -> float:
+    """CPU seconds of the children this process has waited for: the wrk runs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def wrk(name, path, seconds, script="report.lua", args=(), token=None, warmup_args=None):
     """Warm the endpoint up for a second (pools, caches), then measure it for `seconds`.
 
     Scripts that must not repeat a request (send-code, verify-code) get other `warmup_args`.
+    Also records the CPU seconds each part of the stack used while it was measured.
     """
     _wrk(path, 1, script, args if warmup_args is None else warmup_args, token)
+    before, wrk_before = cpu_seconds(_stack_pids()), children_cpu()
     result = {"name": name, **_wrk(path, seconds, script, args, token)}
+    after = cpu_seconds(_stack_pids())
+    result["cpu_s"] = cpu_used(before, after, children_cpu() - wrk_before)
     log(f"  {name}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.2f} ms")
     return result
 
@@ -255,6 +321,7 @@ def checks(endpoints: dict, delivery: dict, login: dict) -> list[tuple[str, bool
 
 def table(result: dict) -> str:
     health = result["endpoints"]["/healthz"]["rps"]
+    health_runs = result["endpoints"]["/healthz"]["rps_runs"]
     lines = [
         f"Benchmark of {result['date']} on {result['machine']}",
         f"gunicorn: {result['gunicorn']}; wrk: {CONNECTIONS} connections, 2 threads, "
@@ -268,6 +335,23 @@ def table(result: dict) -> str:
             f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} "
             f"| {r['rps'] / health:.2f} | {r['non_2xx']} |"
         )
+    lines += [
+        "",
+        f"CPU-seconds each part of the stack used while each was measured ({os.cpu_count()} CPUs"
+        f" x {result['seconds']} s = {os.cpu_count() * result['seconds']:g} in all; web ="
+        " gunicorn's processes, worker = the Celery worker delivering what send-code queued):",
+        "",
+        "| endpoint | web | worker | PostgreSQL | Redis | wrk | web CPU ms per request |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, r in result["endpoints"].items():
+        cpu = r["cpu_s"]
+        per_request = cpu["web"] / max(r["requests"], 1) * 1000
+        lines.append(
+            f"| {name} | {cpu['web']:.2f} | {cpu['worker']:.2f} | {cpu['postgres']:.2f} "
+            f"| {cpu['redis']:.2f} "
+            f"| {cpu['wrk']:.2f} | {per_request:.2f} |"
+        )
     d, login = result["delivery"], result["login"]
     lines += [
         "",
@@ -275,6 +359,9 @@ def table(result: dict) -> str:
         f"process in {d['seconds']} s (from its start; gateway 1-2 s per message).",
         f"End-to-end login (send, wait for the SMS, verify), {login['users']} concurrent users: "
         f"p50 {login['p50_s']} s, p99 {login['p99_s']} s, failed {login['failed']}.",
+        "",
+        f"/healthz measured twice: {' and '.join(f'{rps:.0f}' for rps in health_runs)} requests/s"
+        " (at the start and at the end; the ratios use their mean).",
         "",
         "Targets:",
     ]
