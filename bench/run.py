@@ -158,7 +158,7 @@ def _stack_pids() -> dict[str, list[int]]:
     }
 
 
-def cpu_seconds(pids: dict[str, list[int]]) -> dict[str, dict[int, int]]:
+def cpu_ticks(pids: dict[str, list[int]]) -> dict[str, dict[int, int]]:
     """CPU clock ticks used so far by each process of each part of the stack."""
     return {name: {pid: _cpu_ticks(pid) for pid in group} for name, group in pids.items()}
 
@@ -187,9 +187,9 @@ def wrk(name, path, seconds, script="report.lua", args=(), token=None, warmup_ar
     Also records the CPU seconds each part of the stack used while it was measured.
     """
     _wrk(path, 1, script, args if warmup_args is None else warmup_args, token)
-    before, wrk_before = cpu_seconds(_stack_pids()), children_cpu()
+    before, wrk_before = cpu_ticks(_stack_pids()), children_cpu()
     result = {"name": name, **_wrk(path, seconds, script, args, token)}
-    after = cpu_seconds(_stack_pids())
+    after = cpu_ticks(_stack_pids())
     result["cpu_s"] = cpu_used(before, after, children_cpu() - wrk_before)
     log(f"  {name}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.2f} ms")
     return result
@@ -349,8 +349,7 @@ def table(result: dict) -> str:
         per_request = cpu["web"] / max(r["requests"], 1) * 1000
         lines.append(
             f"| {name} | {cpu['web']:.2f} | {cpu['worker']:.2f} | {cpu['postgres']:.2f} "
-            f"| {cpu['redis']:.2f} "
-            f"| {cpu['wrk']:.2f} | {per_request:.2f} |"
+            f"| {cpu['redis']:.2f} | {cpu['wrk']:.2f} | {per_request:.2f} |"
         )
     d, login = result["delivery"], result["login"]
     lines += [
