@@ -27,9 +27,9 @@ class ActivatedCodeFilter(admin.SimpleListFilter):
 class UserAdmin(admin.ModelAdmin):
     list_display = ["phone", "invite_code", "invited_by", "referrals_count", "date_joined"]
     list_filter = [ActivatedCodeFilter, "is_active", "is_staff", "date_joined"]
-    search_fields = ["phone", "=invite_code"]
-    # The inviter comes in the same query as the user; the count is a column: no query per row.
-    list_select_related = ["referral__inviter"]
+    search_fields = ["phone", "=invite__code"]
+    # The code, its count and the inviter come in the same query as the user: none per row.
+    list_select_related = ["invite", "referral__inviter"]
     ordering = ["-date_joined"]
     date_hierarchy = "date_joined"
     fields = [
@@ -52,6 +52,14 @@ class UserAdmin(admin.ModelAdmin):
         if field not in {"is_active", "is_staff", "is_superuser", "groups", "user_permissions"}
     ]
     filter_horizontal = ["groups", "user_permissions"]
+
+    @admin.display(description=_("invite code"), ordering="invite__code")
+    def invite_code(self, user: User) -> str:
+        return user.invite.code
+
+    @admin.display(description=_("referrals"), ordering="invite__referrals_count")
+    def referrals_count(self, user: User) -> int:
+        return user.invite.referrals_count
 
     @admin.display(description=_("invited by"), ordering="referral__inviter__phone")
     def invited_by(self, user: User) -> str:

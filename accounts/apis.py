@@ -12,7 +12,6 @@ from accounts.errors import (
     AccountDisabled,
     CodeExpired,
     InvalidCode,
-    InvalidPhone,
     ResendTooSoon,
     TooManyAttempts,
     TooManyCodes,
@@ -23,6 +22,7 @@ from invites.apis import ProfileApi
 from invites.selectors import profile_get
 from project.fields import StrictCharField
 from project.throttling import SendCodeThrottle, UserThrottle, VerifyCodeThrottle
+from sms.errors import InvalidPhone
 
 
 class PhoneInputSerializer(serializers.Serializer):

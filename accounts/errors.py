@@ -6,11 +6,6 @@ from rest_framework import status
 from project.exceptions import RetryLater, ServiceError
 
 
-class InvalidPhone(ServiceError):
-    default_code = "invalid_phone"
-    default_detail = _("This is not a valid phone number.")
-
-
 class InvalidCode(ServiceError):
     default_code = "invalid_code"
     default_detail = _("Wrong code. Attempts left: %(attempts_left)s.")

@@ -1,24 +1,28 @@
-"""The user: identified by an E.164 phone number, with an invite code of its own."""
+"""The user: identified by an E.164 phone number; operators also have a password."""
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from invites.codes import INVITE_CODE_LENGTH, invite_code_generate, validate_invite_code
+from invites.services import invite_code_issue
 
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def create_user(self, phone: str, password: str | None = None, **extra_fields) -> "User":
+        """A new user, with its own invite code: every way in (a login, an operator created
+        with createsuperuser, a test) gives one."""
         user = self.model(phone=phone, **extra_fields)
         if password:
             user.set_password(password)
         else:
             user.set_unusable_password()  # people log in with a code, operators with a password
-        user.save(using=self._db)
+        with transaction.atomic(using=self._db):
+            user.save(using=self._db)
+            invite_code_issue(user=user)
         return user
 
     def create_superuser(self, phone: str, password: str | None = None, **extra_fields) -> "User":
@@ -28,17 +32,6 @@ class UserManager(BaseUserManager):
 
 class User(AbstractBaseUser, PermissionsMixin):
     phone = models.CharField(_("phone"), max_length=16, unique=True, help_text=_("E.164"))
-    invite_code = models.CharField(
-        _("invite code"),
-        max_length=INVITE_CODE_LENGTH,
-        unique=True,
-        default=invite_code_generate,
-        validators=[validate_invite_code],
-        editable=False,
-    )
-    # Kept in step with invites.Referral in the same transaction, so that the profile shows
-    # the count with no COUNT(*) over a user's referrals (the same cost for 0 and 100,000).
-    referrals_count = models.PositiveIntegerField(_("referrals"), default=0, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff status"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

@@ -14,13 +14,10 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.errors import AccountDisabled
 from accounts.models import User
 from accounts.otp import otp_consume, otp_issue
-from accounts.phones import phone_mask, phone_normalize
+from sms.phones import phone_mask, phone_normalize
 from sms.tasks import sms_enqueue
 
 logger = logging.getLogger(__name__)
-
-# An invite code collides with probability n / 31**6 per draw; a few draws always suffice.
-INVITE_CODE_DRAWS = 5
 
 
 @dataclass(frozen=True)
@@ -64,16 +61,12 @@ def user_get_or_create(*, phone: str) -> tuple[User, bool]:
     user = User.objects.filter(phone=phone).first()
     if user is not None:
         return user, False
-    for _draw in range(INVITE_CODE_DRAWS):
-        try:
-            with transaction.atomic():
-                return User.objects.create_user(phone=phone), True
-        except IntegrityError:
-            # Either the phone was created by a concurrent login, or the invite code collided.
-            user = User.objects.filter(phone=phone).first()
-            if user is not None:
-                return user, False
-    raise RuntimeError(f"no free invite code after {INVITE_CODE_DRAWS} draws")
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(phone=phone), True
+    except IntegrityError:
+        # A concurrent login of the same phone created it first.
+        return User.objects.get(phone=phone), False
 
 
 def tokens_issue(*, user: User) -> TokenPair:

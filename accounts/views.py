@@ -20,12 +20,12 @@ from django.views import View
 from accounts.errors import ResendTooSoon
 from accounts.forms import CodeForm, PhoneForm, ResendForm
 from accounts.otp import otp_resend_in
-from accounts.phones import phone_normalize
 from accounts.services import code_send, code_verify
 from invites.views import referral_remember
 from project.outages import INFRASTRUCTURE_ERRORS
 from project.throttling import SendCodeThrottle, VerifyCodeThrottle
 from project.web import REFUSALS, OutageMixin, Refusal, refuse, throttle_check
+from sms.phones import phone_normalize
 
 # The phone the code was sent to, from the phone page to the code page.
 PHONE_SESSION_KEY = "login_phone"

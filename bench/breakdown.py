@@ -78,9 +78,9 @@ def main() -> int:
     from limits import parse
 
     from accounts.otp import otp_issue
-    from accounts.phones import phone_normalize
     from accounts.services import code_send
     from project.throttling import limiter
+    from sms.phones import phone_normalize
     from sms.tasks import sms_enqueue
 
     cache = redis.Redis.from_url(ENV["REDIS_URL"])

@@ -9,9 +9,8 @@ from invites.models import Referral
 class ReferralAdmin(admin.ModelAdmin):
     list_display = ["invitee", "inviter", "activated_at"]
     list_select_related = ["invitee", "inviter"]
-    search_fields = ["invitee__phone", "inviter__phone", "=inviter__invite_code"]
+    search_fields = ["invitee__phone", "inviter__phone", "=inviter__invite__code"]
     date_hierarchy = "activated_at"
-    ordering = ["-activated_at", "-id"]
     # Read-only: activations happen through the service, which keeps the counts in step.
     readonly_fields = ["invitee", "inviter", "activated_at"]
 

@@ -25,6 +25,7 @@ from invites.errors import (
     InviteCycle,
     OwnInviteCode,
 )
+from invites.models import NEWEST_FIRST
 from invites.selectors import profile_get, referrals_of
 from invites.services import invite_activate
 from project.fields import StrictCharField
@@ -84,7 +85,7 @@ class ProfileApi(APIView):
 
 
 class ReferralPagination(CursorPagination):
-    ordering = ("-activated_at", "-id")
+    ordering = NEWEST_FIRST
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 500

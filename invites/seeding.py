@@ -3,13 +3,13 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
 from invites.codes import invite_code_generate
-from invites.models import Referral
+from invites.models import InviteCode, Referral
 
 # Seeded phones are +7 999 NNN-NN-NN, numbered after the highest one already seeded.
 SEED_PREFIX = "+7999"
@@ -17,7 +17,7 @@ SEED_PREFIX = "+7999"
 
 @dataclass(frozen=True)
 class Seeded:
-    inviters: list[User]
+    inviters: list  # users, each with its `invite` (code and count) at hand
     referrals: int
 
 
@@ -26,14 +26,15 @@ def _free_invite_codes(count: int) -> list[str]:
     codes: set[str] = set()
     while len(codes) < count:
         drawn = {invite_code_generate() for _ in range(count - len(codes))} - codes
-        taken = User.objects.filter(invite_code__in=drawn).values_list("invite_code", flat=True)
+        taken = InviteCode.objects.filter(code__in=drawn).values_list("code", flat=True)
         codes |= drawn - set(taken)
     return list(codes)
 
 
 def _phones(count: int) -> list[str]:
     last = (
-        User.objects.filter(phone__startswith=SEED_PREFIX)
+        get_user_model()
+        .objects.filter(phone__startswith=SEED_PREFIX)
         .order_by("-phone")
         .values_list("phone", flat=True)
         .first()
@@ -49,16 +50,22 @@ def referrals_seed(*, users: int, referrals_per_user: int, batch_size: int = 5_0
 
     Bulk inserts of `batch_size` rows; activations one second apart, the last one now.
     """
+    User = get_user_model()
     phones = iter(_phones(users * (1 + referrals_per_user)))
     password = make_password(None)  # unusable, like every phone user's
     now = timezone.now()
 
-    def new_users(count: int) -> list[User]:
-        batch = [
-            User(phone=next(phones), invite_code=code, password=password)
-            for code in _free_invite_codes(count)
-        ]
-        return User.objects.bulk_create(batch)
+    def new_users(count: int) -> list:
+        created = User.objects.bulk_create(
+            [User(phone=next(phones), password=password) for _ in range(count)]
+        )
+        InviteCode.objects.bulk_create(
+            [
+                InviteCode(user=user, code=code)  # also sets user.invite
+                for user, code in zip(created, _free_invite_codes(count), strict=True)
+            ]
+        )
+        return created
 
     with transaction.atomic():
         inviters = new_users(users)
@@ -76,9 +83,7 @@ def referrals_seed(*, users: int, referrals_per_user: int, batch_size: int = 5_0
                         for n, invitee in zip(chunk, invitees, strict=True)
                     ]
                 )
-        User.objects.filter(pk__in=[u.pk for u in inviters]).update(
-            referrals_count=referrals_per_user
-        )
+        InviteCode.objects.filter(user__in=inviters).update(referrals_count=referrals_per_user)
     for inviter in inviters:
-        inviter.referrals_count = referrals_per_user
+        inviter.invite.referrals_count = referrals_per_user
     return Seeded(inviters=inviters, referrals=users * referrals_per_user)

@@ -1,6 +1,6 @@
 """What the web pages share: service refusals shown next to a field, outages as a friendly page.
 
-The pages call the same services as the API, so they meet the same `ServiceError`s and the
+The pages call the same services as the API, so they meet the same API exceptions and the
 same backing-service outages (`INFRASTRUCTURE_ERRORS`); this module turns both into HTML.
 """
 
@@ -11,9 +11,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from rest_framework.exceptions import APIException
 from rest_framework.throttling import BaseThrottle
 
-from project.exceptions import RetryLater, ServiceError, ServiceUnavailable
+from project.exceptions import RetryLater, ServiceUnavailable
 from project.outages import INFRASTRUCTURE_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -50,9 +51,9 @@ def refuse(form: forms.Form, field: str | None, exc: Exception) -> Refusal:
     if isinstance(exc, INFRASTRUCTURE_ERRORS):
         logger.warning("backing service unavailable: %s: %s", type(exc).__name__, exc)
         exc = ServiceUnavailable()
-    if not isinstance(exc, ServiceError):
+    if not isinstance(exc, APIException):
         raise exc
-    message, params = str(exc.detail), dict(exc.fields)
+    message, params = str(exc.detail), dict(getattr(exc, "fields", {}))
     if params:  # the detail is already formatted: only the params' own formatting must pass
         message = message.replace("%", "%%")
     form.add_error(field, ValidationError(message, code=exc.default_code, params=params or None))
@@ -61,7 +62,7 @@ def refuse(form: forms.Form, field: str | None, exc: Exception) -> Refusal:
 
 
 # What a page catches around a service call: a rule's refusal or a backing service down.
-REFUSALS: tuple[type[Exception], ...] = (ServiceError, *INFRASTRUCTURE_ERRORS)
+REFUSALS: tuple[type[Exception], ...] = (APIException, *INFRASTRUCTURE_ERRORS)
 
 
 def throttle_check(request: HttpRequest, throttle_class: type[BaseThrottle]) -> None:

@@ -9,10 +9,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import InvalidPhone
-from accounts.phones import phone_normalize
-from project.fields import StrictCharField
+from sms.errors import InvalidPhone
 from sms.inbox import inbox_messages
+from sms.phones import phone_normalize
 
 
 class MessageSerializer(serializers.Serializer):
@@ -26,7 +25,8 @@ class DevSmsInboxApi(APIView):
     permission_classes = [AllowAny]
 
     class FilterSerializer(serializers.Serializer):
-        phone = StrictCharField(allow_blank=True, trim_whitespace=False)
+        # Query parameters are always text; a blank or malformed one is `invalid_phone`.
+        phone = serializers.CharField(allow_blank=True, trim_whitespace=False)
 
     class OutputSerializer(serializers.Serializer):
         results = MessageSerializer(many=True)

@@ -3,9 +3,9 @@
 import logging
 import time
 
-from accounts.phones import phone_mask
 from sms.backends import get_backend
 from sms.backends.base import SmsMessage
+from sms.phones import phone_mask
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from accounts.phones import phone_mask
 from sms.backends.base import TransportError
+from sms.phones import phone_mask
 from sms.services import sms_send
 
 logger = logging.getLogger(__name__)

@@ -118,7 +118,7 @@ def test_first_login_creates_the_user_with_an_invite_code(api, phone, read_code)
     assert profile["invited_by"] is None
     assert profile["referrals_count"] == 0
     assert profile["referrals"] == []
-    assert User.objects.get(phone=phone).invite_code == profile["invite_code"]
+    assert User.objects.get(phone=phone).invite.code == profile["invite_code"]
 
 
 @pytest.mark.usefixtures("celery_worker")

@@ -9,10 +9,10 @@ from django.db import OperationalError
 from django.test import Client
 from django.utils import translation
 
-from accounts.errors import InvalidPhone
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from project.tests.servers import RedisServer
+from sms.errors import InvalidPhone
 
 PHONE_PAGE, CODE_PAGE, PROFILE_PAGE, LOGOUT = "/", "/code/", "/profile/", "/logout/"
 

@@ -24,7 +24,7 @@ def operator(client):
 def test_users_are_found_by_phone_and_by_invite_code(operator):
     user = UserFactory()
     by_phone = operator.get(USERS, {"q": user.phone[2:]})
-    by_code = operator.get(USERS, {"q": user.invite_code})
+    by_code = operator.get(USERS, {"q": user.invite.code})
     for response in (by_phone, by_code):
         assert response.status_code == 200
         assert list(response.context["cl"].result_list) == [user]
@@ -32,7 +32,7 @@ def test_users_are_found_by_phone_and_by_invite_code(operator):
 
 def test_the_list_filters_on_having_activated_a_code(operator):
     inviter, invited = UserFactory(), UserFactory()
-    invite_activate(user=invited, code=inviter.invite_code)
+    invite_activate(user=invited, code=inviter.invite.code)
     activated = operator.get(USERS, {"activated": "yes"}).context["cl"].result_list
     assert list(activated) == [invited]
     assert invited not in operator.get(USERS, {"activated": "no"}).context["cl"].result_list
@@ -40,7 +40,7 @@ def test_the_list_filters_on_having_activated_a_code(operator):
 
 def test_the_inviter_is_linked_from_the_invitee(operator):
     inviter, invited = UserFactory(), UserFactory()
-    invite_activate(user=invited, code=inviter.invite_code)
+    invite_activate(user=invited, code=inviter.invite.code)
     page = operator.get(f"{USERS}{invited.pk}/change/").content.decode()
     assert f'href="/admin/accounts/user/{inviter.pk}/change/"' in page
 

@@ -24,7 +24,7 @@ def test_the_profile_of_a_new_user(auth_api):
     assert response.status_code == 200
     assert response.json() == {
         "phone": user.phone,
-        "invite_code": user.invite_code,
+        "invite_code": user.invite.code,
         "activated_invite_code": None,
         "invited_by": None,
         "date_joined": user.date_joined.isoformat().replace("+00:00", "Z"),
@@ -41,9 +41,9 @@ def test_the_profile_needs_a_token(api):
 
 def test_activation_answers_the_updated_profile(auth_api):
     inviter, user = UserFactory(), UserFactory()
-    response = auth_api(user).post(INVITE, {"invite_code": f" {inviter.invite_code.lower()} "})
+    response = auth_api(user).post(INVITE, {"invite_code": f" {inviter.invite.code.lower()} "})
     assert response.status_code == 200
-    assert response.json()["activated_invite_code"] == inviter.invite_code
+    assert response.json()["activated_invite_code"] == inviter.invite.code
     assert response.json()["invited_by"] == inviter.phone
     profile = auth_api(inviter).get(PROFILE).json()
     assert profile["referrals_count"] == 1
@@ -79,25 +79,25 @@ def test_an_unknown_code_is_404_invite_code_not_found(auth_api):
 
 def test_a_second_activation_is_409_and_names_the_first_code(auth_api):
     first, second, user = UserFactory(), UserFactory(), UserFactory()
-    invite_activate(user=user, code=first.invite_code)
-    response = auth_api(user).post(INVITE, {"invite_code": second.invite_code})
+    invite_activate(user=user, code=first.invite.code)
+    response = auth_api(user).post(INVITE, {"invite_code": second.invite.code})
     assert response.status_code == 409
     assert response.json()["code"] == "invite_already_activated"
-    assert response.json()["activated_invite_code"] == first.invite_code
+    assert response.json()["activated_invite_code"] == first.invite.code
 
 
 def test_ones_own_code_is_400_own_invite_code(auth_api):
     user = UserFactory()
-    response = auth_api(user).post(INVITE, {"invite_code": user.invite_code})
+    response = auth_api(user).post(INVITE, {"invite_code": user.invite.code})
     assert response.status_code == 400
     assert response.json()["code"] == "own_invite_code"
 
 
 def test_a_cycle_is_409_invite_cycle(auth_api):
     a, b, c = UserFactory(), UserFactory(), UserFactory()
-    invite_activate(user=b, code=a.invite_code)
-    invite_activate(user=c, code=b.invite_code)
-    response = auth_api(a).post(INVITE, {"invite_code": c.invite_code})
+    invite_activate(user=b, code=a.invite.code)
+    invite_activate(user=c, code=b.invite.code)
+    response = auth_api(a).post(INVITE, {"invite_code": c.invite.code})
     assert response.status_code == 409
     assert response.json()["code"] == "invite_cycle"
 
@@ -142,7 +142,7 @@ def test_ties_in_activation_time_are_broken_by_id(auth_api):
     inviter = UserFactory()
     invitees = [UserFactory() for _ in range(5)]
     for invitee in invitees:
-        invite_activate(user=invitee, code=inviter.invite_code)
+        invite_activate(user=invitee, code=inviter.invite.code)
     Referral.objects.filter(inviter=inviter).update(activated_at=invitees[0].date_joined)
     client = auth_api(inviter)
     first = client.get(REFERRALS, {"page_size": 2}).json()
@@ -173,7 +173,7 @@ def test_the_query_count_is_the_same_for_0_and_1000_referrals(
 ):
     lonely = UserFactory()
     popular = referrals_seed(users=1, referrals_per_user=1_000).inviters[0]
-    invite_activate(user=popular, code=UserFactory().invite_code)  # an inviter to show, too
+    invite_activate(user=popular, code=UserFactory().invite.code)  # an inviter to show, too
     for user in (lonely, popular):
         client = auth_api(user)
         with django_assert_num_queries(queries):

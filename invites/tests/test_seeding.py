@@ -2,8 +2,8 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
-from accounts.phones import phone_normalize
-from invites.models import Referral
+from invites.models import InviteCode, Referral
+from sms.phones import phone_normalize
 
 pytestmark = pytest.mark.django_db
 
@@ -14,9 +14,10 @@ def test_seed_referrals_creates_inviters_with_their_referrals(capsys):
     assert len(lines) == 9  # phone, invite code and count of each inviter
     assert User.objects.count() == 3 + 3 * 40
     assert Referral.objects.count() == 120
-    for inviter in User.objects.filter(referrals_count=40):
+    for inviter in User.objects.filter(invite__referrals_count=40):
         assert inviter.referrals.count() == 40
-    assert User.objects.filter(referrals_count=40).count() == 3
+    assert User.objects.filter(invite__referrals_count=40).count() == 3
+    assert InviteCode.objects.count() == User.objects.count()  # everyone has a code
 
 
 def test_seeding_twice_continues_the_phone_numbers():

@@ -45,11 +45,11 @@ def test_the_profile_of_a_new_user(client, user):
     response = client.get(PROFILE_PAGE)
     assert response.status_code == 200
     profile = response.context["profile"]
-    assert (profile.phone, profile.invite_code) == (user.phone, user.invite_code)
+    assert (profile.phone, profile.invite_code) == (user.phone, user.invite.code)
     assert profile.activated_invite_code is None
-    assert response.context["referral_link"] == f"http://testserver/?ref={user.invite_code}"
+    assert response.context["referral_link"] == f"http://testserver/?ref={user.invite.code}"
     html = response.content.decode()
-    assert f'<code id="invite-code">{user.invite_code}</code>' in html
+    assert f'<code id="invite-code">{user.invite.code}</code>' in html
     assert 'data-copy="invite-code"' in html
     assert 'name="invite_code"' in html
     assert '<span class="count" id="referrals-count">0</span>' in html
@@ -58,10 +58,10 @@ def test_the_profile_of_a_new_user(client, user):
 
 def test_the_profile_shows_who_invited_the_user_and_no_form(client, user):
     inviter = UserFactory()
-    invite_activate(user=user, code=inviter.invite_code)
+    invite_activate(user=user, code=inviter.invite.code)
     response = client.get(PROFILE_PAGE)
     html = response.content.decode()
-    assert inviter.invite_code in html
+    assert inviter.invite.code in html
     assert inviter.phone in html
     assert 'name="invite_code"' not in html
 
@@ -107,7 +107,7 @@ def test_the_page_costs_the_same_queries_for_one_referral_and_many(client):
 
 def test_activating_a_code_links_the_users_and_says_so(client, user):
     inviter = UserFactory()
-    response = activate(client, f"  {inviter.invite_code.lower()} ")
+    response = activate(client, f"  {inviter.invite.code.lower()} ")
     assert response.status_code == 302
     assert response["Location"] == PROFILE_PAGE
     assert Referral.objects.get(invitee=user).inviter == inviter
@@ -125,21 +125,21 @@ def test_a_malformed_code_is_refused_before_the_service(client, user, typed):
 
 
 def test_a_code_nobody_has_is_404(client, user):
-    response = activate(client, "ZZZZZZ" if user.invite_code != "ZZZZZZ" else "YYYYYY")
+    response = activate(client, "ZZZZZZ" if user.invite.code != "ZZZZZZ" else "YYYYYY")
     assert response.status_code == 404
     assert error_codes(response) == ["invite_code_not_found"]
 
 
 def test_ones_own_code_is_refused(client, user):
-    response = activate(client, user.invite_code)
+    response = activate(client, user.invite.code)
     assert response.status_code == 400
     assert error_codes(response) == ["own_invite_code"]
 
 
 def test_a_second_activation_is_409_and_shows_the_first(client, user):
     first, second = UserFactory(), UserFactory()
-    invite_activate(user=user, code=first.invite_code)
-    response = activate(client, second.invite_code)
+    invite_activate(user=user, code=first.invite.code)
+    response = activate(client, second.invite.code)
     assert response.status_code == 409
     assert error_codes(response) == ["invite_already_activated"]
     assert 'data-code="invite_already_activated"' in response.content.decode()
@@ -148,8 +148,8 @@ def test_a_second_activation_is_409_and_shows_the_first(client, user):
 
 def test_a_code_that_would_close_a_cycle_is_409(client, user):
     invitee = UserFactory()
-    invite_activate(user=invitee, code=user.invite_code)
-    response = activate(client, invitee.invite_code)
+    invite_activate(user=invitee, code=user.invite.code)
+    response = activate(client, invitee.invite.code)
     assert response.status_code == 409
     assert error_codes(response) == ["invite_cycle"]
 
@@ -161,27 +161,27 @@ def test_a_referral_link_carries_the_code_through_the_login_into_the_form(
     client, phone, draw_codes
 ):
     inviter = UserFactory()
-    page = client.get(PHONE_PAGE, {"ref": inviter.invite_code.lower()})
-    assert inviter.invite_code in page.content.decode()
+    page = client.get(PHONE_PAGE, {"ref": inviter.invite.code.lower()})
+    assert inviter.invite.code in page.content.decode()
     draw_codes("4321")
     client.post(PHONE_PAGE, {"phone": phone})
     client.post(CODE_PAGE, {"code": "4321"})
 
     profile = client.get(PROFILE_PAGE)
-    assert profile.context["form"]["invite_code"].value() == inviter.invite_code
-    assert profile.context["suggested"] == inviter.invite_code
+    assert profile.context["form"]["invite_code"].value() == inviter.invite.code
+    assert profile.context["suggested"] == inviter.invite.code
     assert not Referral.objects.exists()  # filled in, not activated: the user confirms it
 
-    assert activate(client, inviter.invite_code).status_code == 302
+    assert activate(client, inviter.invite.code).status_code == 302
     assert Referral.objects.get(invitee__phone=phone).inviter == inviter
     assert "referral_code" not in client.session
 
 
 def test_a_logged_in_user_who_follows_a_referral_link_gets_the_form_filled_in(client, user):
     inviter = UserFactory()
-    response = client.get(PHONE_PAGE, {"ref": inviter.invite_code})
+    response = client.get(PHONE_PAGE, {"ref": inviter.invite.code})
     assert response["Location"] == PROFILE_PAGE
-    assert client.get(PROFILE_PAGE).context["form"]["invite_code"].value() == inviter.invite_code
+    assert client.get(PROFILE_PAGE).context["form"]["invite_code"].value() == inviter.invite.code
 
 
 @pytest.mark.parametrize("ref", ["", "nope", "<script>", "ABCDE0"])
@@ -191,15 +191,15 @@ def test_a_malformed_referral_code_is_ignored(client, ref):
 
 
 def test_ones_own_referral_link_fills_in_nothing(client, user):
-    client.get(PHONE_PAGE, {"ref": user.invite_code})
+    client.get(PHONE_PAGE, {"ref": user.invite.code})
     response = client.get(PROFILE_PAGE)
     assert response.context["form"]["invite_code"].value() == ""
     assert response.context["suggested"] is None
 
 
 def test_a_referral_link_after_an_activation_is_forgotten(client, user):
-    invite_activate(user=user, code=UserFactory().invite_code)
-    client.get(PHONE_PAGE, {"ref": UserFactory().invite_code})
+    invite_activate(user=user, code=UserFactory().invite.code)
+    client.get(PHONE_PAGE, {"ref": UserFactory().invite.code})
     client.get(PROFILE_PAGE)
     assert "referral_code" not in client.session
 
@@ -222,6 +222,6 @@ def test_an_outage_during_activation_is_shown_next_to_the_field(client, user, mo
         raise OperationalError("connection refused")
 
     monkeypatch.setattr("invites.views.invite_activate", down)
-    response = activate(client, UserFactory().invite_code)
+    response = activate(client, UserFactory().invite.code)
     assert response.status_code == 503
     assert error_codes(response) == ["service_unavailable"]

@@ -80,7 +80,7 @@ def test_a_new_user_logs_in_with_the_code_from_the_dev_inbox(browser, phone, scr
     page.wait_for_url("**/profile/")
     shown = page.locator("#invite-code").inner_text()
     assert re.fullmatch(f"[{INVITE_CODE_ALPHABET}]{{6}}", shown)
-    assert User.objects.get(phone=phone).invite_code == shown
+    assert User.objects.get(phone=phone).invite.code == shown
     assert page.locator("#referral-link").input_value().endswith(f"/?ref={shown}")
     assert page.locator("#referrals-count").inner_text() == "0"
 

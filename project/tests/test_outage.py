@@ -53,7 +53,7 @@ def test_send_and_verify_answer_503_while_redis_is_down_and_recover(
     inviter, user = UserFactory(), UserFactory()
     client = auth_api(user)
     assert client.get("/api/v1/profile/").status_code == 200
-    invite = client.post("/api/v1/profile/invite/", {"invite_code": inviter.invite_code})
+    invite = client.post("/api/v1/profile/invite/", {"invite_code": inviter.invite.code})
     assert invite.status_code == 200
     ready = api.get("/readyz")
     assert ready.status_code == 503

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from accounts.phones import phone_mask
+from sms.phones import phone_mask
 from worker.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from accounts.phones import phone_mask
 from project.tests.deploy_files import dockerfile_run, procfile
 from project.tests.servers import RedisServer, spare_port
+from sms.phones import phone_mask
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

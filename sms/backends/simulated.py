@@ -4,8 +4,9 @@ import random
 import time
 
 from django.conf import settings
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from project.outages import INFRASTRUCTURE_ERRORS
 from sms.backends.base import BaseSmsBackend, SmsMessage, TransportError
 from sms.inbox import inbox_add
 
@@ -22,7 +23,7 @@ class SmsBackend(BaseSmsBackend):
             if settings.SMS_INBOX_ENABLED:
                 try:
                     inbox_add(phone=message.to, text=message.body)
-                except INFRASTRUCTURE_ERRORS as exc:
+                except (RedisConnectionError, RedisTimeoutError) as exc:
                     # The simulated phone is Redis: while it is down, delivery is retried.
                     raise TransportError(f"the dev inbox is unreachable: {exc}") from exc
         return len(messages)

@@ -18,7 +18,8 @@ class Command(BaseCommand):
             users=users, referrals_per_user=referrals_per_user, batch_size=batch_size
         )
         for inviter in seeded.inviters:
-            self.stdout.write(f"{inviter.phone} {inviter.invite_code} {inviter.referrals_count}")
+            invite = inviter.invite
+            self.stdout.write(f"{inviter.phone} {invite.code} {invite.referrals_count}")
         self.stderr.write(
             f"seeded {len(seeded.inviters)} inviters and {seeded.referrals} referrals"
         )

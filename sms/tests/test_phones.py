@@ -1,7 +1,7 @@
 import pytest
 
-from accounts.errors import InvalidPhone
-from accounts.phones import phone_mask, phone_normalize
+from sms.errors import InvalidPhone
+from sms.phones import phone_mask, phone_normalize
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 import phonenumbers
 from django.conf import settings
 
-from accounts.errors import InvalidPhone
+from sms.errors import InvalidPhone
 
 
 def phone_normalize(raw: str) -> str:

@@ -1,0 +1,15 @@
+"""What the sms app answers when it refuses a phone number; the codes are the API contract's.
+
+Plain DRF exceptions, so that the app needs nothing of the project around it: any DRF
+exception handler turns them into a 400 with their code.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+
+class InvalidPhone(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_phone"
+    default_detail = _("This is not a valid phone number.")
