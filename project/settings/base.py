@@ -10,6 +10,8 @@ from pathlib import Path
 
 import environ
 
+from project.settings.connections import caches, celery_broker, databases, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -97,51 +99,30 @@ LOGOUT_REDIRECT_URL = "/"
 
 # DATABASE
 # ------------------------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # BEGIN IMMEDIATE: concurrent writers queue up instead of failing with "database is locked".
-    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
-else:
-    # A database that is down must answer 503 quickly, not hang the request.
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
-        "DATABASE_CONNECT_TIMEOUT", default=2
-    )
+DATABASES = databases(
+    env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    connect_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=2),
+    conn_max_age=env.int("CONN_MAX_AGE", default=60),
+)
 
 # REDIS: code store, throttles, cache and (by default) the Celery broker
 # ------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default=None)
 REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=1.0)
-REDIS_CACHE_OPTIONS: dict = {
-    "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_SECONDS,
-    "SOCKET_TIMEOUT": REDIS_TIMEOUT_SECONDS,
-}
-if not REDIS_URL:
-    # Embedded default: Redis in-process (fakeredis, with Lua), so the code store's scripts,
-    # the throttles and the dev inbox run unchanged without a server. One process only.
-    import fakeredis
-
-    REDIS_CACHE_OPTIONS = {"CONNECTION_POOL_KWARGS": {"connection_class": fakeredis.FakeConnection}}
-CACHES = {
-    "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": REDIS_URL or "redis://embedded:6379/0",
-        "KEY_PREFIX": "referral",
-        "OPTIONS": REDIS_CACHE_OPTIONS,
-    }
-}
+CACHES = caches(REDIS_URL, timeout=REDIS_TIMEOUT_SECONDS)
 
 # CELERY
 # ------------------------------------------------------------------------------
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
-# Embedded default: no broker at all, so tasks run in-process in the request that sends them.
-CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
-if CELERY_TASK_ALWAYS_EAGER:
-    CELERY_BROKER_URL = "memory://"
-elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # kombu's Redis transport, fixed to survive a lost connection (see worker/transport.py).
-    CELERY_BROKER_TRANSPORT = "worker.transport:Transport"
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=60)
+# CELERY_BROKER_URL [REDIS_URL], its transport and options; with neither URL set (the
+# embedded default) there is no broker at all and tasks run in the request that sends them.
+globals().update(
+    celery_broker(
+        env("CELERY_BROKER_URL", default=REDIS_URL),
+        timeout=REDIS_TIMEOUT_SECONDS,
+        visibility_timeout=CELERY_VISIBILITY_TIMEOUT,
+    )
+)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
@@ -159,17 +140,6 @@ CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_TASK_SEND_SENT_EVENT = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # A message a worker took but never acknowledged (the worker was killed, or Redis went
-    # away under it) goes back to the queue after this long, checked every 10 s. It must stay
-    # well under the code's 5-minute life, and above the longest a delivery can take (the
-    # gateway timeout plus retries; prefetch is one message per thread, so none waits).
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60),
-    "unacked_restore_interval": 10,
-    "unacked_restore_throttle": 1,
-    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
-    "socket_timeout": REDIS_TIMEOUT_SECONDS,
-}
 # Publishing must fail fast when the broker is down: send-code then answers 503.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
@@ -248,38 +218,8 @@ SWAGGER_SETTINGS = {
 }
 REDOC_SETTINGS = {"HIDE_HOSTNAME": False, "EXPAND_RESPONSES": "200,202,204"}
 
-# LOGGING: one line per request and per delivered SMS; never a login code. Every record
-# carries the id of the request (or of the request that enqueued the task) it belongs to.
+# LOGGING: text in development, JSON lines in production (see connections.logging_config).
 # ------------------------------------------------------------------------------
-LOG_FORMAT = env("LOG_FORMAT", default="text")  # "text" or "json"
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "project.request_id.RequestIdFilter"}},
-    "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": LOG_FORMAT,
-            "filters": ["request_id"],
-        },
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        # The request log below replaces Django's own 4xx warnings; errors are still logged.
-        "django.request": {"level": "ERROR"},
-        "django.server": {"level": "WARNING"},
-        # The worker logs "sms delivered" once per SMS; Celery's own received/succeeded
-        # lines would make three. Failures and retries still show.
-        "celery.worker.strategy": {"level": "WARNING"},
-        "celery.app.trace": {"level": "WARNING"},
-    },
-}
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)

@@ -1,13 +1,10 @@
 """Production: secrets only from the environment, DEBUG refused, HTTPS, JSON logs."""
 
-import os
-
 from django.core.exceptions import ImproperlyConfigured
 
-os.environ.setdefault("LOG_FORMAT", "json")
-
 from .base import *  # noqa: F403
-from .base import DEBUG, env
+from .base import DEBUG, LOG_LEVEL, env
+from .connections import logging_config
 
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production settings.")
@@ -20,6 +17,9 @@ if SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50 or len(set(S
         "`python -c 'import secrets; print(secrets.token_urlsafe(64))'`."
     )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# One JSON object a line, for the platform's log collector.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SMS_INBOX_ENABLED = env.bool("SMS_INBOX_ENABLED", default=False)
 

@@ -1,27 +1,38 @@
 """Tests: the real PostgreSQL and Redis on this machine, on databases of their own.
 
-Defaults go in as environment variables before base reads them, so a variable that is set
-still wins and every derived setting (cache, broker, limits) follows from one place.
+Each of these defaults still gives way to an environment variable that is set, and the
+connection settings are built again from them, as base builds its own.
 """
 
-import os
-
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/referral")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
-os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
-# Tests set the limits they are about; the rest must not trip over per-IP throttles.
-os.environ.setdefault("THROTTLE_SEND_CODE", "100000/hour")
-os.environ.setdefault("THROTTLE_VERIFY_CODE", "100000/hour")
-os.environ.setdefault("THROTTLE_USER", "100000/minute")
-
 from .base import *  # noqa: F403
-from .base import env
+from .base import CELERY_VISIBILITY_TIMEOUT, REDIS_TIMEOUT_SECONDS, env
+from .connections import caches, celery_broker, databases
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", default="test-only-secret-key-not-for-any-deployment")
 ALLOWED_HOSTS = ["*"]
 SMS_INBOX_ENABLED = env.bool("SMS_INBOX_ENABLED", default=True)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+DATABASES = databases(
+    env("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/referral"),
+    connect_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=2),
+    conn_max_age=env.int("CONN_MAX_AGE", default=60),
+)
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/14")
+CACHES = caches(REDIS_URL, timeout=REDIS_TIMEOUT_SECONDS)
+globals().update(
+    celery_broker(
+        env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15"),
+        timeout=REDIS_TIMEOUT_SECONDS,
+        visibility_timeout=CELERY_VISIBILITY_TIMEOUT,
+    )
+)
+
+# Tests set the limits they are about; the rest must not trip over per-IP throttles.
+THROTTLE_SEND_CODE = env("THROTTLE_SEND_CODE", default="100000/hour")
+THROTTLE_VERIFY_CODE = env("THROTTLE_VERIFY_CODE", default="100000/hour")
+THROTTLE_USER = env("THROTTLE_USER", default="100000/minute")
 
 # Static files straight from the apps, no collectstatic needed (production collects them).
 WHITENOISE_USE_FINDERS = True
