@@ -1,9 +1,13 @@
-"""The commands that the Procfile, the Dockerfile and docker-compose.yml run, read from them."""
+"""The deploy files (Procfile, Dockerfile, docker-compose.yml, deploy/), read for the tests."""
 
 import json
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -40,3 +44,43 @@ def dockerfile_run(containing: str) -> str:
 
 def compose() -> dict:
     return yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
+
+
+def required_tool(name: str) -> str:
+    """The path of a command-line tool the checks need: missing, it fails CI and skips elsewhere.
+
+    CI must not pass by skipping (.ci/run installs the tools); a developer without them can
+    still run the rest of the suite.
+    """
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (deploy/README.md, 'Checking the files')"
+        if os.environ.get("CI", "").lower() in {"1", "true"}:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def kustomize_build(overlay: str, workdir: Path) -> list[dict]:
+    """The resources that `kubectl kustomize deploy/k8s/<overlay>` builds, offline.
+
+    Built from a copy of deploy/k8s in which every overlay's secrets file is its example, so
+    that the build needs no operator's secrets and never reads them.
+    """
+    kubectl = required_tool("kubectl")
+    tree = workdir / "k8s"
+    if not tree.exists():
+        shutil.copytree(
+            BASE_DIR / "deploy" / "k8s", tree, ignore=shutil.ignore_patterns("secrets.env")
+        )
+        for example in tree.glob("overlays/*/secrets.env.example"):
+            shutil.copy(example, example.with_name("secrets.env"))
+    built = subprocess.run(
+        [kubectl, "kustomize", str(tree / overlay)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    return [resource for resource in yaml.safe_load_all(built.stdout) if resource]
