@@ -35,25 +35,26 @@ test: lint
 # The real stack (gunicorn + Celery worker, databases of its own), the Postman collection with
 # Newman, then Schemathesis against /api/schema.json. Needs Node.js/npm for Newman.
 e2e: install
-	scripts/e2e
+	PYTHONPATH=. $(BIN)/python scripts/e2e.py
 
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Benchmarks of the real stack (wrk from Debian's packages); bench/run.py says what it measures.
+# Benchmarks of the real stack (wrk from Debian's packages); bench/__main__.py says what it measures.
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench
 
 bench-smoke: install
-	$(BIN)/python bench/run.py --smoke
+	$(BIN)/python -m bench --smoke
 
-# Fault drills on PostgreSQL and Redis servers of their own (bench/faults.py says which).
+# Fault drills (drills/) on PostgreSQL and Redis servers of their own, with a table of what
+# was lost at the end.
 faults: install
-	$(BIN)/python bench/faults.py
+	$(BIN)/pytest -m drill
 
 faults-smoke: install
-	$(BIN)/python bench/faults.py --smoke
+	$(BIN)/pytest -m drill --smoke
 
 worker: install
 	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-project.settings.local} $(BIN)/celery -A worker worker --loglevel INFO

@@ -5,32 +5,45 @@ real `celery worker` process, started once per session, on the same broker and R
 """
 
 import itertools
-import os
-import re
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django_redis import get_redis_connection
 from rest_framework.test import APIClient
 
 from accounts.services import tokens_issue
-from project.tests.servers import stop
+from harness import RedisServer, Stack, code_from_sms, database_url
 from worker.celery import app as celery_app
 
-BASE_DIR = Path(__file__).resolve().parent
 _phones = itertools.count(1)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--smoke", action="store_true", help="drills (-m drill): every drill, at a small scale"
+    )
 
 
 @pytest.fixture(autouse=True)
 def _clean_redis():
     """Every test starts with an empty code store, cache and dev inbox (its own Redis DB)."""
     get_redis_connection("default").flushdb()
+
+
+@pytest.fixture
+def own_redis(settings, tmp_path):
+    """A redis-server of the test's own for the code store and cache, so that it can stop it."""
+    server = RedisServer(tmp_path)
+    server.start()
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": server.url}}
+    settings.REDIS_URL = server.url
+    yield server
+    if server.running():
+        server.stop()
 
 
 @pytest.fixture
@@ -66,28 +79,31 @@ def auth_api():
 
 
 @pytest.fixture(scope="session")
-def celery_worker(tmp_path_factory):
+def test_stack(django_db_setup, tmp_path_factory):
+    """A Stack on the test settings and the tests' own PostgreSQL (the test database, which
+    exists from here on), Redis and broker."""
+    with Stack(
+        tmp_path_factory.mktemp("stack"),
+        settings="project.settings.test",
+        database_url=database_url(connection.settings_dict),
+        redis_url=settings.REDIS_URL,
+        broker_url=settings.CELERY_BROKER_URL,
+        # The tests' key: codes hashed and tokens signed here are checked there, and back.
+        env={"SECRET_KEY": settings.SECRET_KEY},
+    ) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def celery_worker(test_stack):
     """A real `celery worker` process on the test broker, for the session's delivery tests.
 
     Yields the path of its log.
     """
     celery_app.control.purge()
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "project.settings.test"}
-    command = [
-        sys.executable, "-m", "celery", "-A", "worker", "worker",
-        "--concurrency", "20", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-    ]  # fmt: skip
-    with log.open("w") as out:
-        process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=out, stderr=out)
-    try:
-        deadline = time.monotonic() + 30
-        while not celery_app.control.ping(timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the Celery worker did not start:\n{log.read_text()}")
-        yield log
-    finally:
-        stop(process)
+    worker = test_stack.worker(args="--concurrency 20 --without-gossip --without-mingle")
+    yield worker.log
+    worker.stop()
 
 
 @pytest.fixture
@@ -99,7 +115,7 @@ def read_code(api):
         while time.monotonic() < deadline:
             messages = api.get("/api/v1/dev/sms/", {"phone": phone}).json()["results"]
             if len(messages) > after:
-                return re.search(r"\b(\d{4})\b", messages[0]["text"]).group(1)
+                return code_from_sms(messages[0]["text"])
             time.sleep(0.05)
         raise AssertionError(f"no SMS reached {phone} within {timeout} s")
 

@@ -6,7 +6,7 @@ the bench's settings and Redis databases, then each piece on its own: the per-IP
 phone parsing, the code store's script, queueing the SMS with Celery (next to a bare LPUSH of
 the same size and a PING, one Redis round trip), and code_send as a whole.
 
-    .venv/bin/python bench/breakdown.py [--calls N] [--rounds R]
+    .venv/bin/python -m bench.breakdown [--calls N] [--rounds R]
 
 Each figure is the lowest of R rounds of N calls (the machine's other load only adds to it),
 in microseconds of this process's CPU per call; waiting on Redis is not CPU, but sending and
@@ -17,15 +17,10 @@ import argparse
 import io
 import itertools
 import json
-import os
 import sys
 import time
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
-
-from bench.run import ENV  # noqa: E402  (the bench's settings and its own Redis databases)
+from bench.stack import BROKER_URL, PORT, REDIS_URL, bench_stack, django_setup
 
 
 def cpu_per_call(fn, calls: int, rounds: int) -> float:
@@ -47,7 +42,7 @@ def wsgi_caller(application):
         data = json.dumps(body).encode() if body is not None else b""
         environ = {
             "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "",
-            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": ENV["PORT"], "SERVER_PROTOCOL": "HTTP/1.1",
+            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": str(PORT), "SERVER_PROTOCOL": "HTTP/1.1",
             "HTTP_HOST": "127.0.0.1", "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http",
             "wsgi.input": io.BytesIO(data), "wsgi.errors": sys.stderr,
             "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(data)),
@@ -68,11 +63,7 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     options = parser.parse_args()
-    os.environ.update(ENV)
-
-    import django
-
-    django.setup()
+    django_setup(bench_stack())  # its settings and databases; no process is started
     import redis
     from django.core.wsgi import get_wsgi_application
     from limits import parse
@@ -83,8 +74,8 @@ def main() -> int:
     from sms.phones import phone_normalize
     from sms.tasks import sms_enqueue
 
-    cache = redis.Redis.from_url(ENV["REDIS_URL"])
-    broker = redis.Redis.from_url(ENV["CELERY_BROKER_URL"])
+    cache = redis.Redis.from_url(REDIS_URL)
+    broker = redis.Redis.from_url(BROKER_URL)
     numbers = itertools.count()
 
     def fresh_phone() -> str:

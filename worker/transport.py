@@ -6,7 +6,7 @@ during the outage). kombu then fails with an AttributeError while building a con
 from the emptied connection, which Celery does not expect and which stops the worker for
 good. Raised as a ConnectionError instead, it is handled like any other lost connection:
 logged, and the worker reconnects. The messages are safe either way: unacknowledged in Redis,
-they go back to the queue after the visibility timeout. bench/faults.py (the Redis drill)
+they go back to the queue after the visibility timeout. drills/test_redis.py (the Redis drill)
 shows the worker carrying on after Redis comes back.
 
 kombu also builds a new redis client object for every message it publishes; with redis-py 8

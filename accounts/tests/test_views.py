@@ -11,7 +11,6 @@ from django.utils import translation
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
-from project.tests.servers import RedisServer
 from sms.errors import InvalidPhone
 
 PHONE_PAGE, CODE_PAGE, PROFILE_PAGE, LOGOUT = "/", "/code/", "/profile/", "/logout/"
@@ -35,18 +34,6 @@ def verify(client, code: str):
 
 def resend(client):
     return client.post(CODE_PAGE, {"resend": "1"})
-
-
-@pytest.fixture
-def own_redis(settings, tmp_path):
-    """A redis-server of the test's own for the code store, so that the test can stop it."""
-    server = RedisServer(tmp_path)
-    server.start()
-    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": server.url}}
-    settings.REDIS_URL = server.url
-    yield server
-    if server.process.poll() is None:
-        server.stop()
 
 
 # The phone page

@@ -10,18 +10,9 @@ download is not used. Without Chromium the browser tests fail in CI and are skip
 """
 
 import os
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
-
-from project.tests.servers import spare_port, stop
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -34,53 +25,16 @@ LIVE_RESEND_COOLDOWN_SECONDS = 8
 SCREENSHOTS = BASE_DIR / "docs" / "screenshots"
 
 
-def _database_url(db: dict) -> str:
-    credentials = quote(db["USER"] or "")
-    if db["PASSWORD"]:
-        credentials += f":{quote(db['PASSWORD'])}"
-    host = db["HOST"] or "127.0.0.1"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'])}"
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture(scope="module")
-def live_stack(django_db_setup, celery_worker, tmp_path_factory):
+def live_stack(test_stack, celery_worker):
     """The base URL of gunicorn serving the project on the test database, with a worker."""
-    port = spare_port()
-    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    env = {
-        **{key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "DJANGO_SETTINGS_MODULE": "project.settings.test",
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "2",
-        "OTP_RESEND_COOLDOWN_SECONDS": str(LIVE_RESEND_COOLDOWN_SECONDS),
-    }
-    command = [
-        sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
-        "--no-control-socket",  # the default socket path is shared by every gunicorn here
-        "project.wsgi",
-    ]  # fmt: skip
-    with log.open("w") as out:
-        process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=out, stderr=out)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while not _answers(f"{base}/healthz"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not start:\n{log.read_text()}")
-            time.sleep(0.1)
-        yield base
-    finally:
-        stop(process)
+    web = test_stack.web(
+        "live-web",
+        WEB_CONCURRENCY="2",
+        OTP_RESEND_COOLDOWN_SECONDS=str(LIVE_RESEND_COOLDOWN_SECONDS),
+    )
+    yield web.url
+    web.stop()
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from accounts.models import User
+from harness import code_from_sms
 from invites.codes import INVITE_CODE_ALPHABET
 from invites.models import Referral
 from project.tests.conftest import LIVE_RESEND_COOLDOWN_SECONDS
@@ -35,7 +36,7 @@ def read_inbox(context, page, *, messages: int = 1) -> str:
         assert time.monotonic() < deadline, f"no SMS number {messages} in the inbox"
         time.sleep(0.2)
     inbox.close()
-    return re.search(r"\b(\d{4})\b", results[0]["text"]).group(1)
+    return code_from_sms(results[0]["text"])
 
 
 def ask_for_code(page, phone: str, path: str = "/") -> None:

@@ -11,23 +11,10 @@ import pytest
 from django.db import connections
 
 from accounts.tests.factories import UserFactory
-from project.tests.servers import RedisServer, SilentServer, closed_port
+from harness import SilentServer, closed_port
 from worker.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def own_redis(settings, tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    settings.CACHES = {
-        "default": {**settings.CACHES["default"], "LOCATION": server.url},
-    }
-    settings.REDIS_URL = server.url
-    yield server
-    if server.process.poll() is None:
-        server.stop()
 
 
 def send(api, phone):

@@ -1,0 +1,31 @@
+"""What the measured requests need in the database and the code store beforehand."""
+
+from pathlib import Path
+
+
+def prepare(run_dir: Path, *, smoke: bool) -> dict:
+    """Users with 0 to 100,000 referrals and their tokens, and codes issued for verify-code
+    (a file of "phone code" lines for the warm-up and one for the measurement)."""
+    from django.db import connection
+
+    from accounts.otp import otp_issue
+    from accounts.services import tokens_issue
+    from invites.seeding import referrals_seed
+
+    sizes = [0, 100, 1_000] if smoke else [0, 1_000, 100_000]
+    tokens = {}
+    for size in sizes:
+        inviter = referrals_seed(users=1, referrals_per_user=size).inviters[0]
+        tokens[size] = tokens_issue(user=inviter).access
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh bulk data: give the planner its statistics
+
+    codes = {}
+    for name, first, count in [("warmup", 0, 2_000), ("measure", 2_000, 500 if smoke else 30_000)]:
+        codes[name] = run_dir / f"codes-{name}.txt"
+        with codes[name].open("w") as out:
+            for n in range(first, first + count):
+                phone = f"+7925{n:07d}"
+                with otp_issue(phone=phone) as issued:
+                    out.write(f"{phone} {issued.code}\n")
+    return {"tokens": tokens, "codes": codes, "sizes": sizes}

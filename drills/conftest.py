@@ -1,0 +1,103 @@
+"""The drills' live stack: gunicorn and a Celery worker on a PostgreSQL and a Redis of their
+own (never the machine's shared servers), which the drills stop, kill, pause and resume.
+
+Each drill adds a row to the table printed at the end of the run (`drill_report`), before it
+asserts, so a failed drill still shows what happened.
+"""
+
+import pytest
+
+from harness import Api, PostgresServer, RedisServer, Stack
+
+# A message a dead worker held goes back to the queue after this long (production: 60 s).
+VISIBILITY_TIMEOUT = 10
+
+REPORT = pytest.StashKey[list]()
+
+
+@pytest.fixture(scope="session")
+def scale(request) -> int:
+    """How many codes a drill sends: a few with --smoke (CI), more otherwise."""
+    return 20 if request.config.getoption("--smoke") else 100
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    server = PostgresServer()
+    server.start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def redis(tmp_path_factory):
+    # With its append-only file, as docker-compose.yml's Redis: a restart keeps codes and SMS.
+    server = RedisServer(tmp_path_factory.mktemp("redis"), appendonly=True)
+    server.start()
+    yield server
+    if server.running():
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(postgres, redis, tmp_path_factory):
+    """Production settings, two web processes of four threads, one worker."""
+    env = {
+        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+        "THROTTLE_SEND_CODE": "1000000/hour",
+        "THROTTLE_VERIFY_CODE": "1000000/hour",
+        "THROTTLE_USER": "1000000/minute",
+        "WEB_CONCURRENCY": "2",
+        "WEB_THREADS": "4",
+    }
+    with Stack(
+        tmp_path_factory.mktemp("stack"),
+        database_url=postgres.url("referral_drills"),
+        redis_url=redis.database(0),
+        broker_url=redis.database(1),
+        env=env,
+    ) as running:
+        running.migrate()
+        running.web_process = running.web()
+        running.worker_process = running.worker()
+        yield running
+
+
+@pytest.fixture(scope="session")
+def api(stack) -> Api:
+    return Api(stack.web_process.url)
+
+
+@pytest.fixture(scope="session")
+def user(api) -> dict:
+    """A logged-in user (its verify-code answer), and below, another one to invite it."""
+    return api.login("+79200000001")
+
+
+@pytest.fixture(scope="session")
+def inviter(api) -> dict:
+    return api.login("+79200000002")
+
+
+class DrillReport:
+    def __init__(self, rows: list) -> None:
+        self.rows = rows
+
+    def add(self, drill: str, happened: str, lost: int) -> None:
+        self.rows.append((drill, happened, lost))
+
+
+@pytest.fixture
+def drill_report(request) -> DrillReport:
+    return DrillReport(request.config.stash.setdefault(REPORT, []))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    rows = config.stash.get(REPORT, [])
+    if not rows:
+        return
+    terminalreporter.section("drills")
+    terminalreporter.write_line("| drill | what happened | lost |")
+    terminalreporter.write_line("| --- | --- | --- |")
+    for drill, happened, lost in rows:
+        terminalreporter.write_line(f"| {drill} | {happened} | {lost} |")
