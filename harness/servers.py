@@ -15,7 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from mirakuru import TCPExecutor
+from mirakuru import HTTPExecutor, SimpleExecutor, TCPExecutor
+from mirakuru.base import ENV_UUID
 
 
 def spare_port() -> int:
@@ -42,6 +43,27 @@ def wait_until(check, *, timeout: float, what: str, interval: float = 0.05) -> N
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} after {timeout} s")
         time.sleep(interval)
+
+
+class OwnEnvironment:
+    """An executor whose process gets exactly the environment it is given.
+
+    mirakuru adds its `envvars` to this process's environment; a stack must not inherit, say,
+    the DJANGO_SETTINGS_MODULE that pytest-django set here.
+    """
+
+    @property
+    def envvars(self) -> dict[str, str]:
+        # mirakuru's mark, by which it finds the process's children to stop them too.
+        return {**self._envvars, ENV_UUID: self._uuid}
+
+
+class Command(OwnEnvironment, SimpleExecutor):
+    """A process that is ready as soon as it has started."""
+
+
+class HTTPService(OwnEnvironment, HTTPExecutor):
+    """A process that is ready once its URL answers."""
 
 
 class SilentServer:

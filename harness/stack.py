@@ -20,9 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from mirakuru import HTTPExecutor, SimpleExecutor
-
-from harness.servers import spare_port, wait_until
+from harness.servers import Command, HTTPService, spare_port, wait_until
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -53,7 +51,7 @@ class Process:
     """One running process of the stack."""
 
     name: str
-    executor: SimpleExecutor
+    executor: Command
     log: Path
     url: str | None = None  # a web process's base URL
 
@@ -161,7 +159,7 @@ class Stack:
         url = f"http://127.0.0.1:{port}"
         process = self._start(
             name,
-            HTTPExecutor,
+            HTTPService,
             procfile()["web"],
             {"BIND": f"127.0.0.1:{port}", **env},
             url=f"{url}/healthz",
@@ -173,7 +171,7 @@ class Stack:
         """A Celery worker named `name@<host>`, ready once it answers a ping over the broker."""
         hostname = f"{name}@{socket.gethostname()}"
         command = f"{procfile()['worker']} --hostname {shlex.quote(hostname)} {args}".strip()
-        process = self._start(name, SimpleExecutor, command, env)
+        process = self._start(name, Command, command, env)
         wait_until(
             lambda: self._worker_answers(hostname) or not process.running(),
             timeout=60,
@@ -187,7 +185,7 @@ class Stack:
     def beat(self, name: str = "beat", **env: str) -> Process:
         """Celery beat: the periodic tasks' scheduler (one per deployment)."""
         command = f"{procfile()['beat']} --schedule {shlex.quote(str(self.directory / name))}"
-        return self._start(name, SimpleExecutor, command, env)
+        return self._start(name, Command, command, env)
 
     def flower(self, name: str = "flower", **env: str) -> Process:
         """Flower on a spare port, ready once its /healthcheck answers."""
@@ -196,7 +194,7 @@ class Stack:
         env = {"FLOWER_PORT": str(port), "FLOWER_ADDRESS": "127.0.0.1", **env}
         process = self._start(
             name,
-            HTTPExecutor,
+            HTTPService,
             "celery -A worker flower",
             env,
             url=f"{url}/healthcheck",

@@ -5,9 +5,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from mirakuru import HTTPExecutor
 
 from harness import Api, spare_port
+from harness.servers import HTTPService
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -25,7 +25,7 @@ def embedded(tmp_path):
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", BIND=f"127.0.0.1:{port}")
     log = tmp_path / "run.log"
     with log.open("w") as out:
-        service = HTTPExecutor(
+        service = HTTPService(
             [str(BASE_DIR / "scripts" / "run")],
             url=f"http://127.0.0.1:{port}/healthz",
             cwd=str(BASE_DIR),
