@@ -1,6 +1,6 @@
 """Scale-out: two web processes and two Celery workers on one PostgreSQL and one Redis.
 
-The processes run the Procfile's commands (release, then two `web` and two `worker`) and the
+The processes run the Procfile's commands (release, then two `web`, two `worker` and `beat`) and the
 Dockerfile's collectstatic step with production settings, the way a deployment runs them,
 against the test database and a redis-server of this module's own (so that no other worker,
 such as the session's, takes a task). Flower watches the same broker.
@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from project.tests.deploy_files import dockerfile_run, procfile
+from project.tests.deploy_files import compose, dockerfile_run, procfile
 from project.tests.servers import RedisServer, spare_port
 from sms.phones import phone_mask
 
@@ -147,6 +147,10 @@ class Stack:
         # The first worker keeps Celery's default name (the compose healthcheck pings it).
         self.worker_logs.append(self.start("worker1", commands["worker"]))
         self.worker_logs.append(self.start("worker2", f"{commands['worker']} -n worker2@%h"))
+        # Celery beat, as the Procfile runs it, with its schedule file in this module's tmp.
+        self.start(
+            "beat", commands["beat"], CELERY_BEAT_SCHEDULE_FILENAME=str(self.tmp / "beat-schedule")
+        )
         flower_port = spare_port()
         self.start(
             "flower",
@@ -324,6 +328,27 @@ def test_the_compose_worker_healthcheck_pings_the_worker(stack):
         text=True,
         timeout=60,
     )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "pong" in result.stdout
+
+
+def test_the_compose_beat_healthcheck_pings_beat(stack):
+    """docker-compose.yml's beat healthcheck, run here against the Procfile's beat."""
+    [_, command] = compose()["services"]["beat"]["healthcheck"]["test"]
+    command = command.replace("$$", "$")  # compose's escape for the container's shell
+    deadline = time.monotonic() + 30
+    while True:
+        result = subprocess.run(
+            ["sh", "-c", command],
+            cwd=BASE_DIR,
+            env={**stack.env, "HOSTNAME": socket.gethostname()},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if result.returncode == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(1)  # beat connects its remote control a moment after it starts
     assert result.returncode == 0, result.stdout + result.stderr
     assert "pong" in result.stdout
 
