@@ -267,3 +267,13 @@ def test_garbage_is_a_json_error_never_a_500(api, backend, body, content_type, s
 def test_a_signed_twilio_report_without_a_message_sid_is_invalid(api):
     response = twilio_report(api, {"MessageStatus": "delivered"})
     assert (response.status_code, response.json()["code"]) == (400, "invalid_callback")
+
+
+def test_the_errors_are_translated(api):
+    response = api.post(
+        url("smsru"), "nothing=here", content_type=FORM, headers={"accept-language": "ru"}
+    )
+    assert response.json() == {
+        "code": "invalid_callback",
+        "detail": "Это не отчёт о доставке, который присылает этот шлюз.",
+    }
