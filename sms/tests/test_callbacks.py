@@ -275,5 +275,5 @@ def test_the_errors_are_translated(api):
     )
     assert response.json() == {
         "code": "invalid_callback",
-        "detail": "Это не отчёт о доставке, который присылает этот шлюз.",
+        "detail": "Это не отчёт о доставке, который присылает этот шлюз.",  # noqa: RUF001
     }
