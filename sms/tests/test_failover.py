@@ -136,3 +136,12 @@ def test_the_circuit_state_is_shared_through_redis(two_gateways, settings):
     get_redis_connection("default").set("sms:circuit:smsru:open", 1, ex=5)
     assert sms_send(phone=PHONE, text="Your code: 1234.").backend == "twilio"
     assert two_gateways.smsru.requests == []
+
+
+def test_our_misconfiguration_fails_over_and_is_logged_as_an_error(two_gateways, caplog):
+    two_gateways.smsru.mode = "request:200"  # a wrong api_id
+    with caplog.at_level("ERROR", logger="sms.services"):
+        assert sms_send(phone=PHONE, text="Your code: 1234.").backend == "twilio"
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "sms gateway smsru is MISCONFIGURED" in record.getMessage()
+    assert "wrong api_id" in record.getMessage()
