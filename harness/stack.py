@@ -172,20 +172,26 @@ class Stack:
         hostname = f"{name}@{socket.gethostname()}"
         command = f"{procfile()['worker']} --hostname {shlex.quote(hostname)} {args}".strip()
         process = self._start(name, Command, command, env)
+        self._wait_for_ping(process, hostname)
+        return process
+
+    def _wait_for_ping(self, process: Process, hostname: str) -> None:
         wait_until(
-            lambda: self._worker_answers(hostname) or not process.running(),
+            lambda: self._answers_ping(hostname) or not process.running(),
             timeout=60,
-            what=f"the worker {hostname} did not answer a ping",
+            what=f"{hostname} did not answer a ping",
             interval=0.2,
         )
         if not process.running():
-            raise RuntimeError(f"{name} stopped:\n{process.log.read_text()}")
-        return process
+            raise RuntimeError(f"{process.name} stopped:\n{process.log.read_text()}")
 
     def beat(self, name: str = "beat", **env: str) -> Process:
-        """Celery beat: the periodic tasks' scheduler (one per deployment)."""
-        command = f"{procfile()['beat']} --schedule {shlex.quote(str(self.directory / name))}"
-        return self._start(name, Command, command, env)
+        """Celery beat, the periodic tasks' scheduler (one per deployment), ready once it
+        answers a ping over the broker."""
+        env = {"CELERY_BEAT_SCHEDULE_FILENAME": str(self.directory / f"{name}-schedule"), **env}
+        process = self._start(name, Command, procfile()["beat"], env)
+        self._wait_for_ping(process, f"celerybeat@{socket.gethostname()}")
+        return process
 
     def flower(self, name: str = "flower", **env: str) -> Process:
         """Flower on a spare port, ready once its /healthcheck answers."""
@@ -203,7 +209,7 @@ class Stack:
         process.url = url
         return process
 
-    def _worker_answers(self, hostname: str) -> bool:
+    def _answers_ping(self, hostname: str) -> bool:
         # A Celery app of its own, on this stack's broker: the caller's may have another. The
         # read and write URLs, unlike broker_url, win over a CELERY_BROKER_URL in the
         # environment.

@@ -13,3 +13,19 @@ class InvalidPhone(APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "invalid_phone"
     default_detail = _("This is not a valid phone number.")
+
+
+class InvalidCallback(APIException):
+    """A delivery report we cannot read (not the provider's format)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_callback"
+    default_detail = _("This is not a delivery report this gateway sends.")
+
+
+class ForgedCallback(APIException):
+    """A delivery report whose signature does not match: not from the provider."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "invalid_signature"
+    default_detail = _("The delivery report's signature does not match.")

@@ -1,25 +1,186 @@
-"""Sending one SMS through the configured gateway (the worker's task calls this)."""
+"""Sending an SMS through the configured gateways, with failover, and the message log.
+
+The worker's task calls sms_send and writes the log around it; delivery reports from the
+providers update the log through message_log_report.
+"""
 
 import logging
 import time
+from dataclasses import dataclass
+from datetime import timedelta
 
-from sms.backends import get_backend
-from sms.backends.base import SmsMessage
+from django.db import DatabaseError
+from django.db.models import F
+from django.utils import timezone
+
+from sms.backends import get_backends
+from sms.backends.base import BaseSmsBackend, Receipt, SmsMessage, TransportError
+from sms.backends.http import StatusReport
+from sms.circuit import circuit_is_open, circuit_record_failure, circuit_record_success
+from sms.models import SmsLog
 from sms.phones import phone_mask
 
 logger = logging.getLogger(__name__)
 
 
-def sms_send(*, phone: str, text: str) -> None:
-    """Deliver now; raises TransportError when the gateway does not take the message."""
+@dataclass(frozen=True)
+class Delivery:
+    backend: str
+    receipt: Receipt
+
+
+def sms_send(*, phone: str, text: str) -> Delivery:
+    """Deliver now through the first backend of SMS_BACKEND that takes the message.
+
+    A transient failure moves on to the next backend at once; a permanent refusal is raised
+    as it is (no other provider would do better). With several backends, those whose circuit
+    is open are skipped; a single backend is always tried, and the task's retries pace it.
+    Raises TransportError (transient) when no backend took the message.
+    """
+    message = SmsMessage(to=phone, body=text)
+    backends = get_backends()
+    if len(backends) > 1:
+        closed = [backend for backend in backends if not circuit_is_open(backend.name)]
+        if not closed:
+            raise TransportError("every gateway's circuit is open")
+        backends = closed
+    failures = []
+    for backend in backends:
+        try:
+            receipt = _send_through(backend, message, breaker=len(backends) > 1)
+        except TransportError as exc:
+            exc.backend = backend.name
+            if exc.permanent:
+                raise
+            failures.append(exc)
+            continue
+        return Delivery(backend=backend.name, receipt=receipt)
+    if len(failures) == 1:
+        raise failures[0]
+    error = TransportError("; ".join(str(failure) for failure in failures))
+    error.backend = failures[-1].backend
+    raise error
+
+
+def _send_through(backend: BaseSmsBackend, message: SmsMessage, *, breaker: bool) -> Receipt:
+    """One attempt at one backend, and its outcome: the one place that times it, feeds the
+    circuit breaker and logs it (and where the delivery metrics go: a counter
+    referral_sms_deliveries_total{backend,outcome} and a histogram referral_sms_delivery_seconds
+    of `elapsed`, with `outcome` as computed below)."""
     started = time.perf_counter()
-    backend = get_backend()
-    backend.send_messages([SmsMessage(to=phone, body=text)])
+    phone = phone_mask(message.to)
+    try:
+        receipt = backend.send_message(message)
+    except TransportError as exc:
+        elapsed = time.perf_counter() - started
+        outcome = "refused" if exc.permanent else "misconfigured" if exc.misconfigured else "error"
+        extra = {"phone": phone, "backend": backend.name, "outcome": outcome, "seconds": elapsed}
+        if exc.misconfigured:
+            # Our account or settings at this provider are wrong: an operator must act.
+            logger.error("sms gateway %s is MISCONFIGURED: %s", backend.name, exc, extra=extra)
+        else:
+            logger.warning(
+                "sms to %s not sent via %s (%s): %s", phone, backend.name, outcome, exc, extra=extra
+            )
+        if breaker and not exc.permanent:
+            circuit_record_failure(backend.name)
+        raise
     elapsed = time.perf_counter() - started
+    if breaker:
+        circuit_record_success(backend.name)
     logger.info(
         "sms delivered to %s via %s in %.2fs",
-        phone_mask(phone),
+        phone,
         type(backend).__module__,
         elapsed,
-        extra={"phone": phone_mask(phone), "seconds": round(elapsed, 3)},
+        extra={
+            "phone": phone,
+            "backend": backend.name,
+            "outcome": "ok",
+            "seconds": round(elapsed, 3),
+        },
     )
+    return receipt
+
+
+# The message log. Its writes never stand in the way of a delivery: with the database down
+# the SMS still goes out (the login code matters more than its record), and a warning says so.
+# ------------------------------------------------------------------------------
+
+
+def message_log_start(*, task_id: str | None, phone: str) -> int | None:
+    """The log row of this task's message (made on its first attempt); its id, or None."""
+    try:
+        if task_id is None:
+            row = SmsLog.objects.create(phone=phone, attempts=1)
+        else:
+            row, _ = SmsLog.objects.get_or_create(task_id=task_id, defaults={"phone": phone})
+            SmsLog.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+    except DatabaseError as exc:
+        logger.warning("sms log unavailable, sending without it: %s", exc)
+        return None
+    return row.pk
+
+
+def _log_update(log_id: int | None, **fields) -> None:
+    if log_id is None:
+        return
+    try:
+        SmsLog.objects.filter(pk=log_id).update(updated_at=timezone.now(), **fields)
+    except DatabaseError as exc:
+        logger.warning("sms log row %s not updated: %s", log_id, exc)
+
+
+def message_log_sent(*, log_id: int | None, delivery: Delivery) -> None:
+    receipt = delivery.receipt
+    _log_update(
+        log_id,
+        status=SmsLog.Status.SENT,
+        backend=delivery.backend,
+        provider_message_id=receipt.message_id or "",
+        price=receipt.price,
+        currency=receipt.currency or "",
+        error="",
+        sent_at=timezone.now(),
+    )
+
+
+def message_log_failed(*, log_id: int | None, error: TransportError) -> None:
+    _log_update(
+        log_id, status=SmsLog.Status.FAILED, backend=error.backend or "", error=str(error)[:1000]
+    )
+
+
+def message_log_retrying(*, log_id: int | None, error: TransportError) -> None:
+    _log_update(log_id, backend=error.backend or "", error=str(error)[:1000])
+
+
+FINAL = [SmsLog.Status.DELIVERED, SmsLog.Status.FAILED]
+
+
+def message_log_report(*, backend: str, reports: list[StatusReport]) -> int:
+    """Apply a provider's delivery reports to the log; how many rows they changed.
+
+    Reports may come late and out of order: a row that reached a final status (delivered or
+    failed) takes only another final one, never "sent" again.
+    """
+    updated = 0
+    for report in reports:
+        rows = SmsLog.objects.filter(backend=backend, provider_message_id=report.message_id)
+        if report.status not in FINAL:
+            rows = rows.exclude(status__in=FINAL)
+        fields = {"status": report.status, "updated_at": timezone.now()}
+        if report.error or report.status == SmsLog.Status.DELIVERED:
+            fields["error"] = report.error
+        if report.price is not None:
+            fields["price"] = report.price
+            fields["currency"] = report.currency or ""
+        updated += rows.update(**fields)
+    return updated
+
+
+def message_log_prune(*, days: int) -> int:
+    """Delete the rows older than `days`; how many."""
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted, _ = SmsLog.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

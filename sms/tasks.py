@@ -1,18 +1,36 @@
-"""The Celery task that delivers an SMS, and how it is queued.
+"""The Celery tasks that deliver an SMS and prune the message log, and how an SMS is queued.
 
-The task only owns the retry policy; the delivery itself is sms.services.sms_send.
+The delivery task owns the retry policy and the message log row; the delivery itself is
+sms.services.sms_send.
 """
 
 import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.db import connection
 
 from sms.backends.base import TransportError
 from sms.phones import phone_mask
-from sms.services import sms_send
+from sms.services import (
+    message_log_failed,
+    message_log_prune,
+    message_log_retrying,
+    message_log_sent,
+    message_log_start,
+    sms_send,
+)
 
 logger = logging.getLogger(__name__)
+
+
+def _release_database() -> None:
+    """Hand the database connection back between the log writes: a worker runs hundreds of
+    deliveries in threads, each mostly waiting on a gateway, and must not hold a PostgreSQL
+    connection per thread while it waits. (Inside a test's transaction there is nothing to
+    hand back.)"""
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 @shared_task(
@@ -26,14 +44,33 @@ logger = logging.getLogger(__name__)
     time_limit=settings.SMS_TASK_TIME_LIMIT_SECONDS + 5,
 )
 def sms_deliver(self, phone: str, text: str) -> None:
+    log_id = message_log_start(task_id=self.request.id, phone=phone)
+    _release_database()
     try:
-        sms_send(phone=phone, text=text)
+        delivery = sms_send(phone=phone, text=text)
     except TransportError as exc:
         if exc.permanent:
             logger.error("sms to %s refused by the gateway: %s", phone_mask(phone), exc)
+            message_log_failed(log_id=log_id, error=exc)
+            _release_database()
             return
+        if self.request.retries >= self.max_retries:
+            message_log_failed(log_id=log_id, error=exc)
+        else:
+            message_log_retrying(log_id=log_id, error=exc)
+        _release_database()
         # Exponential backoff: 1, 2, 4, 8, 16 s.
         raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
+    message_log_sent(log_id=log_id, delivery=delivery)
+    _release_database()
+
+
+@shared_task
+def sms_log_prune() -> int:
+    """Run by Celery beat (CELERY_BEAT_SCHEDULE): forget messages older than SMS_LOG_DAYS."""
+    deleted = message_log_prune(days=settings.SMS_LOG_DAYS)
+    logger.info("sms log pruned: %d messages older than %d days", deleted, settings.SMS_LOG_DAYS)
+    return deleted
 
 
 def sms_enqueue(*, phone: str, text: str, expires_in: int) -> None:

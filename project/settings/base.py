@@ -141,6 +141,15 @@ CELERY_TASK_SEND_SENT_EVENT = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
 # Publishing must fail fast when the broker is down: send-code then answers 503.
+# Celery beat (`celery -A worker beat`, one process per deployment) runs the periodic tasks.
+# It answers `celery inspect ping` (celerybeat@<host>) while its loop ticks: the health check.
+CELERY_BEAT_SCHEDULE = {
+    "sms-log-prune": {"task": "sms.tasks.sms_log_prune", "schedule": timedelta(hours=1)},
+}
+CELERY_BEAT_ENABLE_REMOTE_CONTROL = True
+CELERY_BEAT_SCHEDULE_FILENAME = env(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "celerybeat-schedule")
+)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,
@@ -156,6 +165,36 @@ SMS_INBOX_ENABLED = env.bool("SMS_INBOX_ENABLED", default=False)
 SMS_GATEWAY_TIMEOUT_SECONDS = env.float("SMS_GATEWAY_TIMEOUT_SECONDS", default=10.0)
 SMS_TASK_MAX_RETRIES = 5
 SMS_TASK_TIME_LIMIT_SECONDS = 30
+
+# SMS GATEWAYS: real providers, failover and delivery reports (docs/sms-gateways.md). A comma-
+# separated SMS_BACKEND is tried in order; a backend that failed SMS_CIRCUIT_FAILURES times in
+# SMS_CIRCUIT_WINDOW_SECONDS is skipped for SMS_CIRCUIT_OPEN_SECONDS, across all workers.
+# ------------------------------------------------------------------------------
+SMS_CIRCUIT_FAILURES = env.int("SMS_CIRCUIT_FAILURES", default=5)
+SMS_CIRCUIT_WINDOW_SECONDS = env.int("SMS_CIRCUIT_WINDOW_SECONDS", default=60)
+SMS_CIRCUIT_OPEN_SECONDS = env.int("SMS_CIRCUIT_OPEN_SECONDS", default=30)
+SMS_LOG_DAYS = env.int("SMS_LOG_DAYS", default=30)
+# Delivery reports: POST /api/v1/sms/callbacks/<backend>/<SMS_CALLBACK_TOKEN>/ (unset: off).
+SMS_CALLBACK_TOKEN = env("SMS_CALLBACK_TOKEN", default="")
+# This service's public origin (https://example.com): with it, Twilio and SMS Aero are told the
+# callback URL with every message; SMS.ru and Exolve take it once, in their dashboards.
+SMS_CALLBACK_BASE_URL = env("SMS_CALLBACK_BASE_URL", default="")
+SMSRU_API_ID = env("SMSRU_API_ID", default="")
+SMSRU_FROM = env("SMSRU_FROM", default="")
+SMSRU_TEST = env.bool("SMSRU_TEST", default=False)
+SMSRU_API_URL = env("SMSRU_API_URL", default="https://sms.ru")
+SMSAERO_EMAIL = env("SMSAERO_EMAIL", default="")
+SMSAERO_API_KEY = env("SMSAERO_API_KEY", default="")
+SMSAERO_SIGN = env("SMSAERO_SIGN", default="")
+SMSAERO_API_URL = env("SMSAERO_API_URL", default="https://gate.smsaero.ru/v2")
+EXOLVE_API_KEY = env("EXOLVE_API_KEY", default="")
+EXOLVE_FROM = env("EXOLVE_FROM", default="")
+EXOLVE_API_URL = env("EXOLVE_API_URL", default="https://api.exolve.ru")
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM = env("TWILIO_FROM", default="")
+TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_API_URL = env("TWILIO_API_URL", default="https://api.twilio.com")
 
 # LOGIN CODES AND LIMITS
 # ------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Scale-out: two web processes and two Celery workers on one PostgreSQL and one Redis.
 
-The processes run the Procfile's commands (release, then two `web` and two `worker`) and the
+The processes run the Procfile's commands (release, then two `web`, two `worker` and `beat`) and the
 Dockerfile's collectstatic step with production settings, the way a deployment runs them,
 against the test database and a redis-server of this module's own (so that no other worker,
 such as the session's, takes a task). Flower watches the same broker.
@@ -76,9 +76,11 @@ def stack(django_db_setup, tmp_path_factory):
             # The first worker has Celery's default name, which the compose healthcheck pings.
             workers = [pool.submit(running.worker, name) for name in ("celery", "worker2")]
             flower = pool.submit(running.flower, FLOWER_BASIC_AUTH=FLOWER_AUTH)
+            beat = pool.submit(running.beat)
         running.webs = [web.result() for web in webs]
         running.workers = [worker.result() for worker in workers]
         running.flower_process = flower.result()
+        beat.result()
         yield running
     redis.stop()
 
@@ -166,6 +168,15 @@ def test_the_compose_worker_healthcheck_pings_the_worker(stack):
     """docker-compose.yml's worker healthcheck, run here against the first worker."""
     [command] = compose()["services"]["worker"]["healthcheck"]["test"][1:]
     output = stack.run("healthcheck", command.replace("$$", "$"), HOSTNAME=socket.gethostname())
+    assert "pong" in output
+
+
+def test_the_compose_beat_healthcheck_pings_beat(stack):
+    """docker-compose.yml's beat healthcheck, run here against the Procfile's beat."""
+    [command] = compose()["services"]["beat"]["healthcheck"]["test"][1:]
+    output = stack.run(
+        "beat-healthcheck", command.replace("$$", "$"), HOSTNAME=socket.gethostname()
+    )
     assert "pong" in output
 
 
