@@ -28,6 +28,18 @@ def pytest_addoption(parser):
     )
 
 
+def pytest_collection_modifyitems(config, items):
+    """The drills (make faults) run only when a -m expression names them: `pytest -m drill`.
+    They stop and kill servers for minutes, so a plain run, or `-m "not browser"`, leaves
+    them out."""
+    if "drill" in (config.getoption("markexpr") or ""):
+        return
+    drills = [item for item in items if item.get_closest_marker("drill")]
+    if drills:
+        config.hook.pytest_deselected(items=drills)
+        items[:] = [item for item in items if not item.get_closest_marker("drill")]
+
+
 @pytest.fixture(autouse=True)
 def _clean_redis():
     """Every test starts with an empty code store, cache and dev inbox (its own Redis DB)."""

@@ -6,9 +6,28 @@ import time
 import pytest
 
 from drills.conftest import VISIBILITY_TIMEOUT
-from drills.test_worker import deliveries
+from drills.test_worker import deliveries, lost_and_twice
 
 pytestmark = pytest.mark.drill
+
+
+def test_sms_on_their_way_when_redis_stalls_for_4_s_are_all_delivered(redis, api, drill_report):
+    phones = [f"+7923100{n:04d}" for n in range(10)]
+    accepted = sum(api.send_code(phone).status == 202 for phone in phones)
+    time.sleep(0.5)  # the worker took them; they wait at the gateway (1-2 s) for the inbox
+    redis.pause()  # SIGSTOP: connections stay open, nothing answers (a stalled host)
+    time.sleep(4)
+    redis.resume()
+    counts = deliveries(api, phones, expect=len(phones), seconds=2 * VISIBILITY_TIMEOUT + 30)
+    lost, twice = lost_and_twice(counts)
+
+    drill_report.add(
+        "Redis stalled (SIGSTOP) for 4 s while 10 SMS were at the gateway",
+        f"{accepted} accepted, {len(phones) - lost} delivered, {twice} twice",
+        lost,
+    )
+    assert accepted == len(phones)
+    assert lost == 0
 
 
 def test_while_redis_is_stopped_the_login_is_503_and_the_rest_works(

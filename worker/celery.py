@@ -6,6 +6,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings.local")
 
-app = Celery("referral")
+# Every task's base class: a retry that cannot be published requeues its message (durable.py).
+app = Celery("referral", task_cls="worker.durable:DurableTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
