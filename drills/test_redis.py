@@ -1,5 +1,5 @@
-"""Redis goes away: the login answers 503 at once, the rest keeps working, and nothing queued
-is lost once it is back."""
+"""Redis stalls or goes away: the login answers 503 at once, the rest keeps working, and nothing
+queued is lost once it is back."""
 
 import time
 
