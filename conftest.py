@@ -108,13 +108,11 @@ def test_stack(django_db_setup, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def celery_worker(test_stack):
-    """A real `celery worker` process on the test broker, for the session's delivery tests.
-
-    Yields the path of its log.
-    """
+    """A real `celery worker` process on the test broker, for the session's delivery tests
+    (a harness Process: its `log`, and its metrics at `url`)."""
     celery_app.control.purge()
     worker = test_stack.worker(args="--concurrency 20 --without-gossip --without-mingle")
-    yield worker.log
+    yield worker
     worker.stop()
 
 

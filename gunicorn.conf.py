@@ -1,6 +1,9 @@
 """gunicorn settings for `gunicorn -c gunicorn.conf.py project.wsgi`; each can come from the env."""
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 # Sync workers, one request at a time each, all taking requests from one shared socket: the
@@ -53,3 +56,27 @@ control_socket_disable = True
 SHM = "/dev/shm"  # noqa: S108
 if os.path.isdir(SHM):
     worker_tmp_dir = SHM
+
+# Metrics of every worker process, added up at /metrics: prometheus-client's multiprocess mode
+# keeps each process's values in files of this directory (given, or one of this server's own).
+_OWN_METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+METRICS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="metrics-")
+raw_env = [f"PROMETHEUS_MULTIPROC_DIR={METRICS_DIR}"]
+
+
+def on_starting(server) -> None:
+    # A directory that outlived an earlier server (a container's volume) holds its dead
+    # processes' values: they would be added to this one's.
+    for stale in Path(METRICS_DIR).glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server) -> None:
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(METRICS_DIR, ignore_errors=True)

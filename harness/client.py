@@ -34,6 +34,7 @@ class Answer:
     body: dict | list | None  # the JSON body; {"not_json": ...} when it was something else
     headers: dict = field(repr=False)
     seconds: float = field(repr=False)
+    text: str = field(repr=False, default="")  # the body as it came, decoded
 
     @property
     def code(self) -> str | None:
@@ -75,7 +76,11 @@ class Api:
         except ValueError:
             data = {"not_json": raw[:200].decode(errors="replace")}
         return Answer(
-            response.status, data, dict(response.getheaders()), time.monotonic() - started
+            response.status,
+            data,
+            dict(response.getheaders()),
+            time.monotonic() - started,
+            raw.decode(errors="replace"),
         )
 
     def get(self, path: str, **kwargs) -> Answer:

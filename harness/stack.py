@@ -168,11 +168,14 @@ class Stack:
         return process
 
     def worker(self, name: str = "worker", *, args: str = "", **env: str) -> Process:
-        """A Celery worker named `name@<host>`, ready once it answers a ping over the broker."""
+        """A Celery worker named `name@<host>`, ready once it answers a ping over the broker;
+        its metrics are at `process.url` + /metrics (a port of its own)."""
         hostname = f"{name}@{socket.gethostname()}"
         command = f"{procfile()['worker']} --hostname {shlex.quote(hostname)} {args}".strip()
+        port = int(env.setdefault("WORKER_METRICS_PORT", str(spare_port())))
         process = self._start(name, Command, command, env)
         self._wait_for_ping(process, hostname)
+        process.url = f"http://127.0.0.1:{port}" if port else None
         return process
 
     def _wait_for_ping(self, process: Process, hostname: str) -> None:

@@ -5,6 +5,7 @@ import time
 
 from django.http import HttpRequest, HttpResponse
 
+from project.metrics import request_observe
 from project.request_id import HEADER, request_id, request_id_from
 
 logger = logging.getLogger("project.request")
@@ -29,7 +30,8 @@ class RequestIdMiddleware:
 
 
 class RequestLogMiddleware:
-    """One line per request: method, path (no query string: it may hold a phone), status, time."""
+    """One line per request: method, path (no query string: it may hold a phone), status, time;
+    and the request counted and timed in the metrics."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -37,7 +39,9 @@ class RequestLogMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
         response = self.get_response(request)
-        duration_ms = (time.perf_counter() - started) * 1000
+        seconds = time.perf_counter() - started
+        request_observe(request, response.status_code, seconds)
+        duration_ms = seconds * 1000
         logger.info(
             "%s %s %s %.1fms",
             request.method,

@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from accounts import views as accounts_views
 from invites import views as invites_views
 from project import views
+from project.metrics import metrics
 from project.openapi import schema_view
 
 api_v1 = [
@@ -25,6 +26,7 @@ web = [
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path(

@@ -17,6 +17,7 @@ from sms.backends import get_backends
 from sms.backends.base import BaseSmsBackend, Receipt, SmsMessage, TransportError
 from sms.backends.http import StatusReport
 from sms.circuit import circuit_is_open, circuit_record_failure, circuit_record_success
+from sms.metrics import delivery_observe
 from sms.models import SmsLog
 from sms.phones import phone_mask
 
@@ -64,9 +65,7 @@ def sms_send(*, phone: str, text: str) -> Delivery:
 
 def _send_through(backend: BaseSmsBackend, message: SmsMessage, *, breaker: bool) -> Receipt:
     """One attempt at one backend, and its outcome: the one place that times it, feeds the
-    circuit breaker and logs it (and where the delivery metrics go: a counter
-    referral_sms_deliveries_total{backend,outcome} and a histogram referral_sms_delivery_seconds
-    of `elapsed`, with `outcome` as computed below)."""
+    circuit breaker, counts it in the metrics and logs it."""
     started = time.perf_counter()
     phone = phone_mask(message.to)
     try:
@@ -75,6 +74,7 @@ def _send_through(backend: BaseSmsBackend, message: SmsMessage, *, breaker: bool
         elapsed = time.perf_counter() - started
         outcome = "refused" if exc.permanent else "misconfigured" if exc.misconfigured else "error"
         extra = {"phone": phone, "backend": backend.name, "outcome": outcome, "seconds": elapsed}
+        delivery_observe(backend=backend.name, outcome=outcome, seconds=elapsed)
         if exc.misconfigured:
             # Our account or settings at this provider are wrong: an operator must act.
             logger.error("sms gateway %s is MISCONFIGURED: %s", backend.name, exc, extra=extra)
@@ -86,6 +86,7 @@ def _send_through(backend: BaseSmsBackend, message: SmsMessage, *, breaker: bool
             circuit_record_failure(backend.name)
         raise
     elapsed = time.perf_counter() - started
+    delivery_observe(backend=backend.name, outcome="ok", seconds=elapsed)
     if breaker:
         circuit_record_success(backend.name)
     logger.info(

@@ -10,3 +10,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings.local")
 app = Celery("referral", task_cls="worker.durable:DurableTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Connects the signal that serves the worker's metrics.
+from worker import metrics  # noqa: E402, F401

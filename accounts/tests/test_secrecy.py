@@ -36,7 +36,7 @@ def test_the_code_leaves_no_trace_but_the_sms(
     for record in caplog.records:
         assert not STANDALONE.search(record.getMessage())
     assert caplog.records, "the flow logs its requests"
-    worker_log = celery_worker.read_text()
+    worker_log = celery_worker.log.read_text()
     assert "sms delivered to +7916***" in worker_log
     assert not STANDALONE.search(worker_log)
 

@@ -257,6 +257,13 @@ SWAGGER_SETTINGS = {
 }
 REDOC_SETTINGS = {"HIDE_HOSTNAME": False, "EXPAND_RESPONSES": "200,202,204"}
 
+# METRICS: GET /metrics (project/metrics.py) and the worker's port (worker/metrics.py)
+# ------------------------------------------------------------------------------
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Without a token /metrics is open here; production settings serve it only with one.
+METRICS_REQUIRE_TOKEN = False
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=9808)
+
 # LOGGING: text in development, JSON lines in production (see connections.logging_config).
 # ------------------------------------------------------------------------------
 LOG_FORMAT = env("LOG_FORMAT", default="text")

@@ -76,6 +76,6 @@ def test_the_worker_logs_the_delivery_under_the_id_of_the_request_that_sent_it(
     read_code(phone)
     deadline = time.monotonic() + 5
     line = f"[req-to-worker-1] sms delivered to {phone_mask(phone)}"
-    while line not in celery_worker.read_text() and time.monotonic() < deadline:
+    while line not in celery_worker.log.read_text() and time.monotonic() < deadline:
         time.sleep(0.05)  # the inbox is written a moment before the line is logged
-    assert line in celery_worker.read_text()
+    assert line in celery_worker.log.read_text()
