@@ -34,7 +34,7 @@ SECRET_NAMES = {
 # Set by the manifests for Kubernetes' sake, not settings of the service.
 DEPLOY_ONLY_NAMES = {"POD_IP", "PROMETHEUS_MULTIPROC_DIR", "KEDA_REDIS_PASSWORD", "FLOWER_PORT"}
 # The contract's variables ("Configuration") that .env.example does not list yet.
-CONTRACT_NAMES = {"SITE_URL", "METRICS_TOKEN", "WORKER_METRICS_PORT", "SMS_CALLBACK_TOKEN"}
+CONTRACT_NAMES = {"SITE_URL"}
 PLACEHOLDER = "change-me"
 # Paths inside the containers, not on this machine.
 TMP = "/tmp"  # noqa: S108
