@@ -8,7 +8,7 @@ this module is the only place that turns exceptions into responses.
 import logging
 import math
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -54,6 +54,12 @@ class ServiceUnavailable(ServiceError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "service_unavailable"
     default_detail = _("The service is temporarily unavailable. Try again shortly.")
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    default_detail = _("The request body is too large.")
 
 
 def error_code(exc: exceptions.APIException) -> str:
@@ -103,6 +109,10 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE when the parser asks
+        # for it (request.body); it is the client's doing, not a bug.
+        exc = PayloadTooLarge()
     response = exception_handler(exc, context)
     if response is None:
         # A bug. Answer the contract's JSON (never a traceback) with DEBUG on or off.

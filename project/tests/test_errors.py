@@ -100,3 +100,55 @@ def test_readyz_reports_every_backing_service(api):
 def test_probes_answer_405_to_anything_but_get_and_head(api, path, method):
     assert getattr(api, method)(path).status_code == 405
     assert api.head(path).status_code == 200
+
+
+# Bodies the JSON parser cannot take: too large, or nested too deeply.
+
+JSON_ENDPOINTS = [
+    "/api/v1/auth/send-code/",
+    "/api/v1/auth/verify-code/",
+    "/api/v1/auth/token/refresh/",
+    "/api/v1/auth/logout/",
+    "/api/v1/profile/invite/",
+]
+
+
+@pytest.fixture
+def logged_in(auth_api):
+    """A client with a token: the authenticated endpoints read the body only after the login."""
+    from accounts.tests.factories import UserFactory
+
+    return auth_api(UserFactory())
+
+
+@pytest.mark.usefixtures("debug")
+@pytest.mark.parametrize("path", JSON_ENDPOINTS)
+def test_a_body_over_the_upload_limit_is_413_payload_too_large(logged_in, settings, path):
+    padding = "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    response = logged_in.post(path, f'{{"phone": "{padding}"}}', content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/send-code/", "/api/v1/auth/verify-code/"])
+def test_a_body_over_the_upload_limit_is_413_without_a_login_too(api, settings, path):
+    padding = "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    response = api.post(path, f'{{"phone": "{padding}"}}', content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+
+
+@pytest.mark.usefixtures("debug")
+@pytest.mark.parametrize("path", JSON_ENDPOINTS)
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_json_nested_too_deeply_is_400_parse_error(logged_in, path, depth):
+    body = "[" * depth + "]" * depth
+    response = logged_in.post(path, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_json_nested_deeply_but_parseable_is_still_read(api):
+    body = '{"phone": "x", "extra": ' + "[" * 100 + "]" * 100 + "}"
+    response = api.post("/api/v1/auth/send-code/", body, content_type="application/json")
+    assert response.json()["code"] == "invalid_phone"  # parsed: the phone itself is refused
