@@ -1,13 +1,21 @@
-"""Middleware of the project: the request id and the one log line per request."""
+"""Middleware of the project: the request id, what every API answer shares, and the one log
+line per request."""
 
 import logging
 import time
 
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
+from project.exceptions import BadRequest, is_api, json_error
 from project.request_id import HEADER, request_id, request_id_from
 
 logger = logging.getLogger("project.request")
+host_logger = logging.getLogger("django.security.DisallowedHost")
+
+HOST_REFUSED = _("This host name is not served here.")
 
 
 class RequestIdMiddleware:
@@ -26,6 +34,29 @@ class RequestIdMiddleware:
             request_id.reset(token)
         response[HEADER] = request.request_id
         return response
+
+
+class ApiMiddleware:
+    """What every answer under /api/ shares, for what Django refuses before any view runs.
+
+    A disallowed Host: Django raises DisallowedHost from the first `request.get_host()` (the
+    HTTPS redirect, CommonMiddleware) and answers with its HTML 400, or with DEBUG on its
+    debug page. Checked here first, under /api/ it is the contract's JSON, DEBUG on or off.
+    Right after RequestIdMiddleware, before anything else asks for the host.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if is_api(request):
+            try:
+                request.get_host()
+            except DisallowedHost as exc:
+                host_logger.warning("%s", exc)
+                with translation.override(translation.get_language_from_request(request)):
+                    return json_error(BadRequest(HOST_REFUSED))
+        return self.get_response(request)
 
 
 class RequestLogMiddleware:

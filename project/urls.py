@@ -41,4 +41,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switch
 ]
 
+handler400 = "project.views.bad_request"
 handler500 = "project.views.server_error"

@@ -62,6 +62,7 @@ AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
     "project.middleware.RequestIdMiddleware",
+    "project.middleware.ApiMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "project.middleware.RequestLogMiddleware",
@@ -92,6 +93,9 @@ TEMPLATES = [
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# A CSRF refusal under /api/ is the contract's JSON; pages keep Django's page.
+CSRF_FAILURE_VIEW = "project.views.csrf_failure"
 
 # WEB PAGES: session login; the profile page sends anonymous visitors to the phone page.
 LOGIN_URL = "/"
