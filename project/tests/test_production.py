@@ -9,9 +9,14 @@ import os
 import secrets
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
+
+from project.tests.servers import spare_port, stop
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -115,3 +120,70 @@ def test_a_configured_proxy_is_trusted():
     found = production_settings("SECURE_PROXY_SSL_HEADER", "REST_FRAMEWORK")
     assert found["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert found["REST_FRAMEWORK"]["NUM_PROXIES"] == 1
+
+
+@pytest.fixture
+def production_gunicorn(tmp_path):
+    """gunicorn as the image runs it, with production settings; yields (base URL, log path).
+
+    Nothing here reaches the (unreachable) database or Redis: /healthz touches nothing, and
+    an unknown /api/ path is answered before any view runs.
+    """
+    port = spare_port()
+    log = tmp_path / "web.log"
+    environment = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+    environment.update(PRODUCTION_ENV)
+    environment.update(
+        BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1", SECURE_SSL_REDIRECT="0",
+        ALLOWED_HOSTS="127.0.0.1", STATIC_ROOT=str(tmp_path),  # no collectstatic needed
+    )  # fmt: skip
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "project.wsgi"]
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command, cwd=BASE_DIR, env=environment, stdout=out, stderr=subprocess.STDOUT
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/healthz?ready=1", timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"gunicorn did not start:\n{log.read_text()}")
+                time.sleep(0.1)
+        yield base, log
+    finally:
+        stop(process)
+
+
+def get(url: str, request_id: str) -> int:
+    request = urllib.request.Request(url, headers={"X-Request-ID": request_id})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_production_logs_one_json_line_per_request_without_the_query_string(
+    production_gunicorn,
+):
+    base, log = production_gunicorn
+    assert get(f"{base}/healthz?phone=%2B79161234567", "one-line-0001") == 200
+    assert get(f"{base}/api/v1/nope/?ref=K7Q2ZP&cursor=cD0x", "one-line-0002") == 404
+    time.sleep(0.3)  # the lines are written after the answers
+    text = log.read_text()
+    records = [json.loads(line) for line in text.splitlines()]  # each line one JSON object
+    for secret in ("79161234567", "K7Q2ZP", "cD0x", "?"):
+        assert secret not in text, text
+    for request_id, path, status in [
+        ("one-line-0001", "/healthz", 200),
+        ("one-line-0002", "/api/v1/nope/", 404),
+    ]:
+        [line] = [r for r in records if r.get("request_id") == request_id]
+        assert (line["logger"], line["path"], line["status"]) == ("project.request", path, status)
+    # Nothing else writes a line about a request (gunicorn's access log is off).
+    about_requests = [r for r in records if "/healthz" in r["message"] or "/nope/" in r["message"]]
+    assert {r["logger"] for r in about_requests} == {"project.request"}, text
