@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 from project.settings.connections import caches, celery_broker, databases, logging_config
 
@@ -150,6 +151,13 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.2,
+}
+# Periodic tasks, run by `celery beat`. Expired sessions stay in django_session until cleared.
+CELERY_BEAT_SCHEDULE = {
+    "sessions-clear": {
+        "task": "accounts.tasks.sessions_clear",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }
 
 # SMS
