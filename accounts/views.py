@@ -29,6 +29,8 @@ from sms.phones import phone_normalize
 
 # The phone the code was sent to, from the phone page to the code page.
 PHONE_SESSION_KEY = "login_phone"
+# The backend the session remembers for the user (it only loads the user back).
+SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 class LoginPageMixin:
@@ -106,7 +108,8 @@ class CodeView(OutageMixin, LoginPageMixin, View):
         except REFUSALS as exc:
             refusal = refuse(form, "code", exc)
             return refusal.apply(self.page(request, form, ResendForm()))
-        login(request, user)  # a new session key; the referral cookie stays as it is
+        # The code was the proof: no password backend (nor the admin's lockout) has a say.
+        login(request, user, backend=SESSION_BACKEND)  # a new session key
         del request.session[PHONE_SESSION_KEY]
         if created:
             messages.success(request, _("Welcome! Your account is ready."))

@@ -51,6 +51,7 @@ THIRD_PARTY_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_yasg",
+    "axes",
 ]
 LOCAL_APPS = [
     "accounts",
@@ -60,6 +61,11 @@ LOCAL_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 AUTH_USER_MODEL = "accounts.User"
+# The admin's password login: django-axes' lockout check first, then Django's ModelBackend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 MIDDLEWARE = [
     "project.middleware.RequestIdMiddleware",
@@ -74,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it turns the admin login's lockout into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -97,6 +105,20 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # A CSRF refusal under /api/ is the contract's JSON; pages keep Django's page.
 CSRF_FAILURE_VIEW = "project.views.csrf_failure"
+
+# THE ADMIN'S LOGIN: django-axes locks a phone (the admin's username) at one client address
+# after ADMIN_LOGIN_MAX_FAILED wrong passwords, until ADMIN_LOGIN_LOCKOUT_MINUTES have passed
+# since the last failure or an operator runs `manage.py axes_reset` (docs/hardening.md).
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_MAX_FAILED", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_LOCKOUT_MINUTES", default=60))
+# By phone and address together: by phone alone anyone who knows an operator's number could
+# lock them out; by address alone, everyone behind one NAT would be locked together.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"  # the admin form's field (USERNAME_FIELD is "phone")
+AXES_CLIENT_IP_CALLABLE = "project.throttling.client_ip"  # NUM_PROXIES, as the throttles
+AXES_ONLY_ADMIN_SITE = True
+AXES_HANDLER = "accounts.lockout.AdminLoginHandler"
+AXES_RESET_ON_SUCCESS = True  # an operator's typos do not add up across successful logins
 
 # WEB PAGES: session login; the profile page sends anonymous visitors to the phone page.
 LOGIN_URL = "/"
