@@ -13,6 +13,7 @@ from django.contrib.auth.views import LogoutView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
@@ -46,6 +47,7 @@ class LoginPageMixin:
         response = self.visit(request, *args, **kwargs)
         if referral:
             referral_remember(response, referral)
+        add_never_cache_headers(response)  # the phone being logged in, a CSRF token
         return response
 
     def visit(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:

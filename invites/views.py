@@ -14,8 +14,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.cache import never_cache
 
 from invites.forms import InviteCodeForm
 from invites.selectors import profile_get, referrals_of
@@ -65,6 +67,7 @@ def referral_link(request: HttpRequest, invite_code: str) -> str:
     return request.build_absolute_uri(f"{reverse('web:phone')}?{urlencode({'ref': invite_code})}")
 
 
+@method_decorator(never_cache, name="dispatch")  # a person's phone, code and referrals
 class ProfileView(OutageMixin, LoginRequiredMixin, View):
     template_name = "invites/profile.html"
     redirect_field_name = None  # there is one page behind the login: no ?next= needed

@@ -4,6 +4,7 @@ line per request."""
 import logging
 import time
 
+from csp import middleware as csp_middleware
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
@@ -37,12 +38,15 @@ class RequestIdMiddleware:
 
 
 class ApiMiddleware:
-    """What every answer under /api/ shares, for what Django refuses before any view runs.
+    """What every answer under /api/ shares.
 
-    A disallowed Host: Django raises DisallowedHost from the first `request.get_host()` (the
-    HTTPS redirect, CommonMiddleware) and answers with its HTML 400, or with DEBUG on its
-    debug page. Checked here first, under /api/ it is the contract's JSON, DEBUG on or off.
-    Right after RequestIdMiddleware, before anything else asks for the host.
+    - A disallowed Host: Django raises DisallowedHost from the first `request.get_host()` (the
+      HTTPS redirect, CommonMiddleware) and answers with its HTML 400, or with DEBUG on its
+      debug page. Checked here first, under /api/ it is the contract's JSON, DEBUG on or off.
+      Right after RequestIdMiddleware, before anything else asks for the host.
+    - `Cache-Control: no-store` unless the view says otherwise: the API's answers are the
+      caller's own (tokens, profiles, referral lists, codes in the dev inbox), and no browser
+      or proxy cache may keep them.
     """
 
     def __init__(self, get_response) -> None:
@@ -55,7 +59,12 @@ class ApiMiddleware:
             except DisallowedHost as exc:
                 host_logger.warning("%s", exc)
                 with translation.override(translation.get_language_from_request(request)):
-                    return json_error(BadRequest(HOST_REFUSED))
+                    response = json_error(BadRequest(HOST_REFUSED))
+            else:
+                response = self.get_response(request)
+            if "Cache-Control" not in response:
+                response["Cache-Control"] = "no-store"
+            return response
         return self.get_response(request)
 
 
@@ -83,3 +92,15 @@ class RequestLogMiddleware:
             },
         )
         return response
+
+
+class CSPMiddleware(csp_middleware.CSPMiddleware):
+    """django-csp's Content-Security-Policy, on the HTML answers: the documents a browser runs
+    scripts in. django-csp builds the policy again for every answer (about 0.1 ms); the API's
+    JSON answers, which a browser never renders (X-Content-Type-Options: nosniff) and which
+    X-Frame-Options already keeps out of frames, do not pay for it."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        return super().process_response(request, response)

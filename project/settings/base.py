@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 from project.settings.connections import caches, celery_broker, databases, logging_config
 
@@ -52,6 +53,7 @@ THIRD_PARTY_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_yasg",
     "axes",
+    "csp",
 ]
 LOCAL_APPS = [
     "accounts",
@@ -80,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "project.middleware.CSPMiddleware",
     # Last: it turns the admin login's lockout into its 429 answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -102,6 +105,22 @@ TEMPLATES = [
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# CONTENT SECURITY POLICY (django-csp) of every HTML page: its own scripts, styles and images
+# only, no inline script or style, no plugin, no framing, forms posted to itself. The API docs
+# pages (project/urls.py) add what Swagger UI and ReDoc need.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+    }
+}
 
 # A CSRF refusal under /api/ is the contract's JSON; pages keep Django's page.
 CSRF_FAILURE_VIEW = "project.views.csrf_failure"

@@ -116,6 +116,20 @@ def test_production_defaults_are_the_safe_ones():
     assert found["LOG_FORMAT"] == "json"
 
 
+def test_hsts_lasts_a_year_and_preload_is_the_domain_owners_choice():
+    found = production_settings(
+        "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD"
+    )
+    assert found["SECURE_HSTS_SECONDS"] == 365 * 24 * 60 * 60
+    assert found["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert found["SECURE_HSTS_PRELOAD"] is False
+    opted_in = production_settings("SECURE_HSTS_PRELOAD", SECURE_HSTS_PRELOAD="1")
+    assert opted_in["SECURE_HSTS_PRELOAD"] is True
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                 SECURE_HSTS_PRELOAD="1")  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_a_configured_proxy_is_trusted():
     found = production_settings("SECURE_PROXY_SSL_HEADER", "REST_FRAMEWORK")
     assert found["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
@@ -187,3 +201,25 @@ def test_production_logs_one_json_line_per_request_without_the_query_string(
     # Nothing else writes a line about a request (gunicorn's access log is off).
     about_requests = [r for r in records if "/healthz" in r["message"] or "/nope/" in r["message"]]
     assert {r["logger"] for r in about_requests} == {"project.request"}, text
+
+
+def test_production_answers_carry_the_security_headers(production_gunicorn):
+    base, _ = production_gunicorn
+
+    def headers(path: str):
+        # As through the TLS-terminating proxy this deployment trusts (TRUST_PROXY_SSL_HEADER).
+        request = urllib.request.Request(base + path, headers={"X-Forwarded-Proto": "https"})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.headers
+        except urllib.error.HTTPError as error:
+            return error.headers
+
+    probe = headers("/healthz")
+    assert probe["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert probe["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in headers("/api/v1/nope/")["Cache-Control"]
+    page = headers("/nope/")  # Django's own 404 page: HTML without static files to collect
+    assert page["Content-Type"].startswith("text/html")
+    assert "default-src 'none'" in page["Content-Security-Policy"]
+    assert page["X-Frame-Options"] == "DENY"
