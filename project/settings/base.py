@@ -149,6 +149,7 @@ DATABASES = databases(
     env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
     connect_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=2),
     conn_max_age=env.int("CONN_MAX_AGE", default=60),
+    query_timeout=env.float("DATABASE_QUERY_TIMEOUT_SECONDS", default=5),
 )
 
 # REDIS: code store, throttles, cache and (by default) the Celery broker

@@ -130,6 +130,14 @@ def test_hsts_lasts_a_year_and_preload_is_the_domain_owners_choice():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_every_query_is_bounded_unless_switched_off():
+    bounded = production_settings("DATABASES")["DATABASES"]["default"]
+    assert bounded["ENGINE"] == "project.postgresql"
+    assert bounded["OPTIONS"] == {"connect_timeout": 2, "query_timeout": 5.0}
+    unbounded = production_settings("DATABASES", DATABASE_QUERY_TIMEOUT_SECONDS="0")
+    assert unbounded["DATABASES"]["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
 def test_a_configured_proxy_is_trusted():
     found = production_settings("SECURE_PROXY_SSL_HEADER", "REST_FRAMEWORK")
     assert found["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
