@@ -259,3 +259,27 @@ def test_a_form_over_the_upload_limit_outside_drf_is_413_json(settings):
     response = Client().post("/api/v1/form/", {"field": "x" * 200})
     assert response.status_code == 413
     assert response.json()["code"] == "payload_too_large"
+
+
+@pytest.mark.usefixtures("strict_hosts")
+def test_the_new_refusals_speak_russian_too(api, settings):
+    deep = "[" * 5_000 + "]" * 5_000
+    big = '{"phone": "' + "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE + '"}'
+
+    def send(body, **headers):
+        return api.post(
+            "/api/v1/auth/send-code/", body, content_type="application/json",
+            HTTP_HOST="referral.example.com", **headers,
+        )  # fmt: skip
+
+    refusals = {
+        "parse_error": lambda **headers: send(deep, **headers),
+        "payload_too_large": lambda **headers: send(big, **headers),
+        "bad_request": lambda **headers: api.get(
+            "/api/v1/profile/", HTTP_HOST="evil.example", **headers
+        ),
+    }
+    for code, refuse in refusals.items():
+        english, russian = refuse(), refuse(HTTP_ACCEPT_LANGUAGE="ru")
+        assert english.json()["code"] == russian.json()["code"] == code
+        assert russian.json()["detail"] != english.json()["detail"], code
