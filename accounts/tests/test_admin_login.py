@@ -66,9 +66,18 @@ def test_the_lock_ends_after_the_cool_off(client, operator, settings):
     assert logged_in(client)
 
 
-def test_an_operator_unlocks_with_axes_reset(client, operator, settings):
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["axes_reset"],
+        ["axes_reset_username", "{phone}"],
+        ["axes_reset_ip_username", "127.0.0.1", "{phone}"],
+    ],
+    ids=["everything", "the-phone", "the-phone-at-the-address"],
+)
+def test_an_operator_unlocks_with_axes_reset(client, operator, settings, command):
     fail_until_locked(client, operator.phone, settings.AXES_FAILURE_LIMIT)
-    call_command("axes_reset")
+    call_command(*(part.format(phone=operator.phone) for part in command))
     assert log_in(client, operator.phone, PASSWORD).status_code == 302
 
 
