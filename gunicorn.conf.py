@@ -5,6 +5,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from gunicorn import glogging
+from pythonjsonlogger.json import JsonFormatter
+
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 # Sync workers, one request at a time each, all taking requests from one shared socket: the
 # fairest queue (in `make bench` p99 stays within 2x p50, where threaded workers, each with
@@ -17,37 +20,32 @@ worker_class = "gthread" if threads > 1 else "sync"
 keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
 timeout = 30
 graceful_timeout = 20
-# The app logs one line per request itself (project.middleware.RequestLogMiddleware).
+# The app logs one line per request itself (project.middleware.RequestLogMiddleware), without
+# the query string (it may hold a phone, a referral code, a cursor). gunicorn's access log stays
+# off: note that any logconfig/logconfig_dict would switch it back on, query string included.
 accesslog = None
 errorlog = "-"
-# gunicorn's own lines (start, workers, errors) in the app's format: JSON with production
-# settings (the default of project.wsgi) unless LOG_FORMAT says otherwise.
+
+
+class JsonLogger(glogging.Logger):
+    """gunicorn's own lines (start, workers, errors) as JSON objects, as the app writes them."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        formatter = JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+        for handler in self.error_log.handlers:
+            handler.setFormatter(formatter)
+
+
+# JSON with production settings (the default of project.wsgi) unless LOG_FORMAT says otherwise.
 _production = os.environ.get("DJANGO_SETTINGS_MODULE", "project.settings.production").endswith(
     ".production"
 )
 if os.environ.get("LOG_FORMAT", "json" if _production else "text") == "json":
-    # A whole dictConfig: with gunicorn's defaults its lines would also reach the root logger.
-    logconfig_dict = {
-        "root": {"level": "INFO", "handlers": []},
-        "loggers": {
-            "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
-            "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
-        },
-        "handlers": {
-            "console": {
-                "class": "logging.StreamHandler",
-                "formatter": "json",
-                "stream": "ext://sys.stderr",
-            },
-        },
-        "formatters": {
-            "json": {
-                "()": "pythonjsonlogger.json.JsonFormatter",
-                "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
-                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-            }
-        },
-    }
+    logger_class = JsonLogger
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # gunicorn's control socket ($HOME/.gunicorn/gunicorn.ctl) is not used here: several servers on
 # one machine would share its path, and the image's user has no writable home.

@@ -13,6 +13,7 @@ from django.contrib.auth.views import LogoutView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
@@ -21,7 +22,7 @@ from accounts.errors import ResendTooSoon
 from accounts.forms import CodeForm, PhoneForm, ResendForm
 from accounts.otp import otp_resend_in
 from accounts.services import code_send, code_verify
-from invites.views import referral_remember
+from invites.views import referral_from_link, referral_remember, referral_remembered
 from project.outages import INFRASTRUCTURE_ERRORS
 from project.throttling import SendCodeThrottle, VerifyCodeThrottle
 from project.web import REFUSALS, OutageMixin, Refusal, refuse, throttle_check
@@ -29,19 +30,27 @@ from sms.phones import phone_normalize
 
 # The phone the code was sent to, from the phone page to the code page.
 PHONE_SESSION_KEY = "login_phone"
+# The backend the session remembers for the user (it only loads the user back).
+SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 class LoginPageMixin:
     """The login pages are for visitors: a logged-in user is sent on to the profile.
 
-    A referral link's code is kept in the session on the way (it fills the profile's form in).
+    A referral link's code is kept on the way, in a cookie (it fills the profile's form in).
     """
 
     needs_phone = False  # the code page needs the phone a code was asked for
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.method == "GET":
-            referral_remember(request, request.GET.get("ref"))
+        referral = referral_from_link(request) if request.method == "GET" else None
+        response = self.visit(request, *args, **kwargs)
+        if referral:
+            referral_remember(response, referral)
+        add_never_cache_headers(response)  # the phone being logged in, a CSRF token
+        return response
+
+    def visit(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.user.is_authenticated:
             return redirect("web:profile")
         if self.needs_phone and PHONE_SESSION_KEY not in request.session:
@@ -75,7 +84,8 @@ class PhoneView(OutageMixin, LoginPageMixin, View):
         return redirect("web:code")
 
     def page(self, request: HttpRequest, form: PhoneForm) -> HttpResponse:
-        return render(request, self.template_name, {"form": form})
+        referral = referral_from_link(request) or referral_remembered(request)
+        return render(request, self.template_name, {"form": form, "referral_code": referral})
 
 
 class CodeView(OutageMixin, LoginPageMixin, View):
@@ -100,7 +110,8 @@ class CodeView(OutageMixin, LoginPageMixin, View):
         except REFUSALS as exc:
             refusal = refuse(form, "code", exc)
             return refusal.apply(self.page(request, form, ResendForm()))
-        login(request, user)  # keeps the session's data (a referral code) under a new key
+        # The code was the proof: no password backend (nor the admin's lockout) has a say.
+        login(request, user, backend=SESSION_BACKEND)  # a new session key
         del request.session[PHONE_SESSION_KEY]
         if created:
             messages.success(request, _("Welcome! Your account is ready."))

@@ -11,6 +11,10 @@ from harness import Api, PostgresServer, RedisServer, Stack
 
 # A message a dead worker held goes back to the queue after this long (production: 60 s).
 VISIBILITY_TIMEOUT = 10
+# The bounds of a query (PostgreSQL's statement_timeout; the client gives up a second later)
+# and of a connection attempt, in seconds (production: 5 and 2).
+QUERY_TIMEOUT = 2
+CONNECT_TIMEOUT = 2
 
 REPORT = pytest.StashKey[list]()
 
@@ -41,14 +45,16 @@ def redis(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def stack(postgres, redis, tmp_path_factory):
-    """Production settings, two web processes of four threads, one worker."""
+    """Production settings, two sync web processes (as a deployment runs them, but fewer), one
+    worker; every query bounded by QUERY_TIMEOUT, every connection by CONNECT_TIMEOUT."""
     env = {
         "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+        "DATABASE_QUERY_TIMEOUT_SECONDS": str(QUERY_TIMEOUT),
+        "DATABASE_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
         "THROTTLE_SEND_CODE": "1000000/hour",
         "THROTTLE_VERIFY_CODE": "1000000/hour",
         "THROTTLE_USER": "1000000/minute",
         "WEB_CONCURRENCY": "2",
-        "WEB_THREADS": "4",
     }
     with Stack(
         tmp_path_factory.mktemp("stack"),

@@ -1,4 +1,5 @@
-"""PostgreSQL goes away under load: 503 JSON while it is down, never a 500, and back at once."""
+"""PostgreSQL goes away or hangs under load: 503 JSON within seconds, never a 500 or a killed
+worker, and back at once."""
 
 import threading
 import time
@@ -6,7 +7,14 @@ from collections import Counter
 
 import pytest
 
+from drills.conftest import CONNECT_TIMEOUT, QUERY_TIMEOUT
+
 pytestmark = pytest.mark.drill
+
+# The longest a request may take while PostgreSQL hangs: Django's health check of a kept
+# connection (a query: the bound plus the client's second of grace), then one connection
+# attempt; plus a margin for a loaded machine.
+HANG_BOUND = QUERY_TIMEOUT + 1 + CONNECT_TIMEOUT + 1.5
 
 
 def statuses(counts: Counter) -> str:
@@ -53,3 +61,35 @@ def test_postgresql_stopped_for_5_s_under_load(postgres, api, user, drill_report
     )
     assert set(phases["down"]) <= {200, 503}  # never a 500, never a dropped connection
     assert back is not None
+
+
+def test_while_postgresql_hangs_the_api_answers_503_within_seconds(
+    postgres, stack, api, user, drill_report
+):
+    """SIGSTOPped, the cluster keeps its connections and the kernel keeps acknowledging: only
+    the client's own bound (project/postgresql) can end a wait, before gunicorn's 30 s
+    timeout kills the worker."""
+    profile = lambda: api.get("/api/v1/profile/", token=user["access"])  # noqa: E731
+    warm = [profile().status for _ in range(4)]  # both workers hold a connection
+    postgres.pause()
+    try:
+        hung = [profile() for _ in range(3)]
+    finally:
+        postgres.resume()
+    after = [profile().status for _ in range(4)]
+    log = stack.web_process.log.read_text()
+    killed = log.count("WORKER TIMEOUT")
+
+    slowest = max(answer.seconds for answer in hung)
+    drill_report.add(
+        "PostgreSQL hung (SIGSTOP) under the profile",
+        f"before: {warm.count(200)} x 200; while hung: "
+        f"{sum(answer.code == 'service_unavailable' for answer in hung)} x 503 "
+        f"service_unavailable, the slowest in {slowest:.1f} s; after SIGCONT: "
+        f"{after.count(200)} x 200; web workers killed: {killed}",
+        0,
+    )
+    assert warm == after == [200] * 4
+    assert [(answer.status, answer.code) for answer in hung] == [(503, "service_unavailable")] * 3, hung
+    assert slowest < HANG_BOUND
+    assert killed == 0

@@ -3,12 +3,20 @@
 the one login (client.py)."""
 
 from harness.client import Answer, Api, code_from_sms
-from harness.servers import PostgresServer, RedisServer, SilentServer, closed_port, spare_port
+from harness.servers import (
+    NginxServer,
+    PostgresServer,
+    RedisServer,
+    SilentServer,
+    closed_port,
+    spare_port,
+)
 from harness.stack import Process, Stack, database_url, procfile
 
 __all__ = [
     "Answer",
     "Api",
+    "NginxServer",
     "PostgresServer",
     "Process",
     "RedisServer",

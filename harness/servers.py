@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
 from mirakuru import HTTPExecutor, SimpleExecutor, TCPExecutor
 from mirakuru.base import ENV_UUID
 
@@ -175,6 +176,74 @@ class PostgresServer(Server):
 
     def url(self, database: str) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def _processes(self) -> list[psutil.Process]:
+        """The postmaster, then every process it started: each of those is a session of its
+        own (PostgreSQL calls setsid()), so the group's signal would not reach them."""
+        postmaster = psutil.Process(self.process.pid)
+        return [postmaster, *postmaster.children()]
+
+    def pause(self) -> None:
+        """SIGSTOP the whole cluster: it hangs with every connection open (the kernel still
+        completes handshakes and takes what is sent), and no server-side timeout can fire."""
+        for process in self._processes():  # the postmaster first: it forks nothing meanwhile
+            process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        for process in reversed(self._processes()):
+            process.send_signal(signal.SIGCONT)
+
+    def cleanup(self) -> None:
+        if self.running():
+            self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class NginxServer(Server):
+    """nginx in front of `upstream` (host:port), with deploy/nginx's site template filled in as
+    the nginx image fills it (${NAME} from its environment), in a directory of its own."""
+
+    TEMPLATE = (
+        Path(__file__).resolve().parent.parent / "deploy" / "nginx" / "referral.conf.template"
+    )
+
+    def __init__(self, upstream: str) -> None:
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.directory = Path(tempfile.mkdtemp(prefix="harness-nginx-"))
+        port = spare_port()
+        site = self.TEMPLATE.read_text()
+        for name, value in {"REFERRAL_WEB": upstream, "REFERRAL_PORT": f"127.0.0.1:{port}"}.items():
+            site = site.replace(f"${{{name}}}", value)
+        root = self.directory
+        (root / "referral.conf").write_text(site)
+        temp_paths = "\n".join(
+            f"    {kind}_temp_path {root}/{kind};"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+        (root / "nginx.conf").write_text(
+            f"""{"user root;" if os.geteuid() == 0 else ""}
+daemon off;
+worker_processes 1;
+pid {root}/nginx.pid;
+error_log {root}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+{temp_paths}
+    include {root}/referral.conf;
+}}
+"""
+        )
+        super().__init__(
+            [binary, "-p", str(root), "-c", str(root / "nginx.conf")],
+            port=port,
+            log=root / "stderr.log",
+            stop_signal=signal.SIGQUIT,  # nginx's graceful shutdown
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def cleanup(self) -> None:
         if self.running():

@@ -8,7 +8,6 @@ from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,6 +28,7 @@ from invites.models import NEWEST_FIRST
 from invites.selectors import profile_get, referrals_of
 from invites.services import invite_activate
 from project.fields import StrictCharField
+from project.pagination import CursorPagination
 
 PAGE_SIZE_INVALID = _("A whole number from 1 (larger than 500 counts as 500).")
 

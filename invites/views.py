@@ -1,19 +1,23 @@
 """The profile page: the invite code and link, activating someone's code, and the referrals.
 
-A referral link (`/?ref=CODE`) leaves its code in the session; the profile page fills the
-activation form in with it, and the user still confirms it.
+A referral link (`/?ref=CODE`) leaves its code in a signed cookie; the profile page fills the
+activation form in with it, and the user still confirms it. Not in the session: every
+anonymous visit by a link would write a session row, kept for weeks.
 """
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.cache import never_cache
 
 from invites.forms import InviteCodeForm
 from invites.selectors import profile_get, referrals_of
@@ -21,22 +25,49 @@ from invites.services import invite_activate
 from project.web import REFUSALS, OutageMixin, Refusal, refuse
 
 REFERRALS_PER_PAGE = 20
-REFERRAL_SESSION_KEY = "referral_code"
+REFERRAL_COOKIE = "referral_code"
+REFERRAL_COOKIE_SALT = "invites.referral"
+REFERRAL_COOKIE_MAX_AGE = 14 * 24 * 60 * 60  # as long as a session (which kept it before)
 
 
-def referral_remember(request: HttpRequest, raw: str | None) -> None:
-    """Keep the code of a referral link in the session, if it is a well-formed one."""
+def referral_from_link(request: HttpRequest) -> str | None:
+    """The code of the referral link this request came by (`?ref=`), if well-formed."""
+    raw = request.GET.get("ref")
     if raw is None:
-        return
+        return None
     form = InviteCodeForm(data={"invite_code": raw})
-    if form.is_valid():
-        request.session[REFERRAL_SESSION_KEY] = form.cleaned_data["invite_code"]
+    return form.cleaned_data["invite_code"] if form.is_valid() else None
+
+
+def referral_remembered(request: HttpRequest) -> str | None:
+    """The code of the last referral link followed in this browser; None if it is not one the
+    service signed (a forged or altered cookie) or it is older than two weeks."""
+    return request.get_signed_cookie(
+        REFERRAL_COOKIE, default=None, salt=REFERRAL_COOKIE_SALT, max_age=REFERRAL_COOKIE_MAX_AGE
+    )
+
+
+def referral_remember(response: HttpResponse, code: str) -> None:
+    response.set_signed_cookie(
+        REFERRAL_COOKIE,
+        code,
+        salt=REFERRAL_COOKIE_SALT,
+        max_age=REFERRAL_COOKIE_MAX_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def referral_forget(response: HttpResponse) -> None:
+    response.delete_cookie(REFERRAL_COOKIE, samesite="Lax")
 
 
 def referral_link(request: HttpRequest, invite_code: str) -> str:
     return request.build_absolute_uri(f"{reverse('web:phone')}?{urlencode({'ref': invite_code})}")
 
 
+@method_decorator(never_cache, name="dispatch")  # a person's phone, code and referrals
 class ProfileView(OutageMixin, LoginRequiredMixin, View):
     template_name = "invites/profile.html"
     redirect_field_name = None  # there is one page behind the login: no ?next= needed
@@ -54,16 +85,19 @@ class ProfileView(OutageMixin, LoginRequiredMixin, View):
         except REFUSALS as exc:
             refusal = refuse(form, "invite_code", exc)
             return refusal.apply(self.page(request, form))
-        request.session.pop(REFERRAL_SESSION_KEY, None)
         messages.success(request, _("You activated the invite code %(code)s.") % {"code": code})
-        return redirect("web:profile")
+        response = redirect("web:profile")
+        referral_forget(response)
+        return response
 
     def page(self, request: HttpRequest, form: InviteCodeForm | None = None) -> HttpResponse:
         profile = profile_get(user=request.user, newest=0)  # the page lists its own referrals
-        suggested = request.session.get(REFERRAL_SESSION_KEY)
-        if suggested and (profile.activated_invite_code or suggested == profile.invite_code):
+        suggested = referral_remembered(request)
+        spent = suggested is not None and (
             # Nothing left to suggest: a code is already activated, or this is one's own link.
-            del request.session[REFERRAL_SESSION_KEY]
+            bool(profile.activated_invite_code) or suggested == profile.invite_code
+        )
+        if spent:
             suggested = None
         if form is None:
             form = InviteCodeForm(initial={"invite_code": suggested or ""})
@@ -78,4 +112,7 @@ class ProfileView(OutageMixin, LoginRequiredMixin, View):
             "referral_link": referral_link(request, profile.invite_code),
             "referrals": referrals,
         }
-        return render(request, self.template_name, context)
+        response = render(request, self.template_name, context)
+        if spent:
+            referral_forget(response)
+        return response

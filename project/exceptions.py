@@ -8,8 +8,8 @@ this module is the only place that turns exceptions into responses.
 import logging
 import math
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -56,6 +56,20 @@ class ServiceUnavailable(ServiceError):
     default_detail = _("The service is temporarily unavailable. Try again shortly.")
 
 
+class BadRequest(exceptions.APIException):
+    """400 for a request refused before any view: a disallowed Host, a malformed request."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "bad_request"
+    default_detail = _("The request is malformed.")
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    default_detail = _("The request body is too large.")
+
+
 def error_code(exc: exceptions.APIException) -> str:
     if isinstance(exc, exceptions.ValidationError):
         return "invalid"
@@ -95,6 +109,16 @@ def server_error_body() -> dict:
     return {"code": "server_error", "detail": str(_("Internal server error."))}
 
 
+def is_api(request: HttpRequest) -> bool:
+    """Under /api/ every answer is the contract's JSON, whatever refused the request."""
+    return request.path.startswith("/api/")
+
+
+def json_error(exc: exceptions.APIException) -> JsonResponse:
+    """The contract's answer for `exc`, for the refusals that happen outside DRF's views."""
+    return JsonResponse(error_body(exc), status=exc.status_code)
+
+
 def api_exception_handler(exc: Exception, context: dict) -> Response:
     if isinstance(exc, INFRASTRUCTURE_ERRORS):
         logger.warning("backing service unavailable: %s: %s", type(exc).__name__, exc)
@@ -103,6 +127,14 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE when the parser asks
+        # for it (request.body); it is the client's doing, not a bug.
+        exc = PayloadTooLarge()
+    elif isinstance(exc, SuspiciousOperation):
+        # The request itself is malformed (e.g. over DATA_UPLOAD_MAX_NUMBER_FIELDS query
+        # fields): Django's own answer would be 400 too.
+        exc = BadRequest()
     response = exception_handler(exc, context)
     if response is None:
         # A bug. Answer the contract's JSON (never a traceback) with DEBUG on or off.

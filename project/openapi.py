@@ -2,10 +2,11 @@
 
 Views declare what is theirs with `@swagger_auto_schema` (tags, request body, success answer,
 the service errors they raise as `errors=[...]`). `AutoSchema` adds what follows from the view
-itself: `invalid`/`parse_error`/`unsupported_media_type` for a request body, the two 401s for
-an authenticated view, `throttled` for a throttled one, and `service_unavailable` and
-`server_error` for all. Every error example is the body the exception handler really answers,
-built from the exception class, so the document cannot drift from the code.
+itself: `invalid`/`parse_error`/`payload_too_large`/`unsupported_media_type` for a
+request body, the two 401s for an authenticated view, `throttled` for a throttled one, and
+`service_unavailable` and `server_error` for all. Every error example is the body the
+exception handler really answers, built from the exception class, so the document cannot
+drift from the code.
 """
 
 import json
@@ -22,7 +23,13 @@ from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework_simplejwt.exceptions import InvalidToken
 
-from project.exceptions import ServiceError, ServiceUnavailable, error_body, server_error_body
+from project.exceptions import (
+    PayloadTooLarge,
+    ServiceError,
+    ServiceUnavailable,
+    error_body,
+    server_error_body,
+)
 
 # Values for the `%(name)s` fields of error messages in the examples.
 EXAMPLE_FIELDS = {
@@ -186,7 +193,11 @@ class AutoSchema(SwaggerAutoSchema):
                 if field.required
             ]
             errors.append(exceptions.ValidationError({required[0]: ["This field is required."]}))
-            errors += [exceptions.ParseError, lambda: exceptions.UnsupportedMediaType("text/plain")]
+            errors += [
+                exceptions.ParseError,
+                PayloadTooLarge,
+                lambda: exceptions.UnsupportedMediaType("text/plain"),
+            ]
         elif self.get_query_serializer() is not None:
             name = next(iter(self.get_query_serializer().fields))
             errors.append(exceptions.ValidationError({name: ["This field is required."]}))

@@ -34,6 +34,13 @@ def limiter() -> SlidingWindowCounterRateLimiter:
     return _limiter_on(get_redis_connection("default").connection_pool)
 
 
+def client_ip(request) -> str:
+    """The client's address as the per-IP throttles see it: REMOTE_ADDR, or, behind
+    NUM_PROXIES proxies, the address the nearest of them wrote into X-Forwarded-For (anything
+    further left is the client's to make up). The admin's login lock counts by it too."""
+    return BaseThrottle().get_ident(request)
+
+
 class RateThrottle(BaseThrottle):
     scope = ""
     rate_setting = ""

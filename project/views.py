@@ -3,16 +3,25 @@
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views import defaults
+from django.utils.translation import gettext_lazy as _
+from django.views import csrf, defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from django_redis import get_redis_connection
 from rest_framework import exceptions
 
-from project.exceptions import error_body, server_error_body
+from project.exceptions import (
+    BadRequest,
+    PayloadTooLarge,
+    error_body,
+    is_api,
+    json_error,
+    server_error_body,
+)
 from project.outages import INFRASTRUCTURE_ERRORS
 from worker.celery import app as celery_app
 
@@ -68,13 +77,41 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(results, status=200 if ready else 503)
 
 
+# Exempt: it changes nothing, and CSRF's 403 would otherwise answer a POST to a mistyped path
+# (send-code without its slash) before this view could say 404.
+@csrf_exempt
 def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
-    """Any unknown path under /api/ (a missing trailing slash too) is the contract's JSON 404."""
+    """Any unknown path under /api/ (a missing trailing slash too) is the contract's JSON 404,
+    whatever the method."""
     return JsonResponse(error_body(exceptions.NotFound()), status=404)
+
+
+CSRF_REFUSED = _("The request was refused: its CSRF token is missing or wrong.")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: the contract's JSON 403 under /api/, Django's page elsewhere.
+
+    DRF's views are exempt (they authenticate with tokens), so under /api/ this answers only a
+    plain Django view that is not; the reason is in Django's own `django.security.csrf` log.
+    """
+    if is_api(request):
+        return json_error(exceptions.PermissionDenied(CSRF_REFUSED))
+    return csrf.csrf_failure(request, reason=reason)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400 (Django's answer to a SuspiciousOperation outside DRF, with DEBUG off):
+    JSON under /api/, a body over the upload limit as 413; Django's page elsewhere."""
+    if is_api(request):
+        if isinstance(exception, RequestDataTooBig):
+            return json_error(PayloadTooLarge())
+        return json_error(BadRequest())
+    return defaults.bad_request(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500 outside DRF: JSON under /api/, Django's plain page elsewhere."""
-    if request.path.startswith("/api/"):
+    if is_api(request):
         return JsonResponse(server_error_body(), status=500)
     return defaults.server_error(request)

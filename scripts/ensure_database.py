@@ -8,6 +8,7 @@ import os
 import django
 import psycopg2
 from django.conf import settings
+from django.db import connections
 from psycopg2 import sql
 
 
@@ -15,7 +16,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings.local")
     django.setup()
     db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
+    if connections["default"].vendor != "postgresql":  # Django's backend or project.postgresql
         return
     params = {
         "host": db.get("HOST") or None,

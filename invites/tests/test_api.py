@@ -1,5 +1,6 @@
 """The profile API: fields, the referral list and its pagination, activation answers."""
 
+import base64
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -160,10 +161,46 @@ def test_a_page_size_that_is_not_a_positive_integer_is_400_invalid(auth_api, pag
     assert list(response.json()["errors"]) == ["page_size"]
 
 
-def test_a_bad_cursor_is_404_not_found(auth_api):
-    response = auth_api(UserFactory()).get(REFERRALS, {"cursor": "not-a-cursor"})
+def forged(querystring: str) -> str:
+    """A cursor as DRF writes one (base64 of a query string), with whatever inside."""
+    return base64.b64encode(querystring.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not-a-cursor",
+        "!!!",  # nothing of base64 in it: DRF decoded it to nothing, the first page
+        "",  # empty: the first page too
+        "cD0x=",  # padding in the middle of nowhere
+        forged("p=garbage"),
+        forged("p=1"),
+        forged("p=2026-13-45"),
+        forged("r=1&p=x"),
+        forged("o=-1"),
+        forged("r=2"),
+        forged("x=1"),  # a key DRF never writes
+        forged("p=2026-01-01T00:00:00Z&p=2026-01-02T00:00:00Z"),  # a key twice
+        forged(""),
+        base64.b64encode("p=\u00e9".encode()).decode(),  # not ASCII inside
+    ],
+)
+def test_a_bad_cursor_is_404_not_found(auth_api, cursor):
+    inviter = referrals_seed(users=1, referrals_per_user=3).inviters[0]
+    response = auth_api(inviter).get(REFERRALS, {"cursor": cursor})
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_paging_forward_and_back_follows_the_links_drf_writes(auth_api):
+    inviter = referrals_seed(users=1, referrals_per_user=7).inviters[0]
+    client = auth_api(inviter)
+    first = client.get(REFERRALS, {"page_size": 3}).json()
+    second = client.get(first["next"]).json()
+    third = client.get(second["next"]).json()
+    assert (len(third["results"]), third["next"]) == (1, None)
+    assert client.get(third["previous"]).json()["results"] == second["results"]
+    assert client.get(second["previous"]).json()["results"] == first["results"]
 
 
 # The user (for the token), then the inviter and the newest referrals, or the one page.

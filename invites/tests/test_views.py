@@ -1,6 +1,8 @@
 """The profile page through Django's test client: what it shows, activation, referral links."""
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
@@ -8,7 +10,7 @@ from accounts.tests.factories import UserFactory
 from invites.models import Referral
 from invites.seeding import referrals_seed
 from invites.services import invite_activate
-from invites.views import REFERRALS_PER_PAGE
+from invites.views import REFERRAL_COOKIE, REFERRALS_PER_PAGE
 
 PHONE_PAGE, CODE_PAGE, PROFILE_PAGE = "/", "/code/", "/profile/"
 
@@ -172,9 +174,32 @@ def test_a_referral_link_carries_the_code_through_the_login_into_the_form(
     assert profile.context["suggested"] == inviter.invite.code
     assert not Referral.objects.exists()  # filled in, not activated: the user confirms it
 
-    assert activate(client, inviter.invite.code).status_code == 302
+    activated = activate(client, inviter.invite.code)
+    assert activated.status_code == 302
     assert Referral.objects.get(invitee__phone=phone).inviter == inviter
-    assert "referral_code" not in client.session
+    assert activated.cookies[REFERRAL_COOKIE].value == ""  # forgotten once used
+    assert client.get(PROFILE_PAGE).context["suggested"] is None
+
+
+def test_an_anonymous_visit_by_a_referral_link_writes_no_session(client):
+    code = UserFactory().invite.code
+    response = client.get(PHONE_PAGE, {"ref": code})
+    assert response.status_code == 200
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert not Session.objects.exists()
+    cookie = response.cookies[REFERRAL_COOKIE]
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
+    assert code in cookie.value  # signed, not hidden: it is the code of a public link
+    # The phone page still shows it on the next visit, from the cookie.
+    assert code in client.get(PHONE_PAGE).content.decode()
+    assert not Session.objects.exists()
+
+
+def test_a_referral_cookie_that_was_tampered_with_is_ignored(client, user):
+    client.cookies[REFERRAL_COOKIE] = UserFactory().invite.code  # not signed by the service
+    response = client.get(PROFILE_PAGE)
+    assert response.context["form"]["invite_code"].value() == ""
 
 
 def test_a_logged_in_user_who_follows_a_referral_link_gets_the_form_filled_in(client, user):
@@ -186,8 +211,9 @@ def test_a_logged_in_user_who_follows_a_referral_link_gets_the_form_filled_in(cl
 
 @pytest.mark.parametrize("ref", ["", "nope", "<script>", "ABCDE0"])
 def test_a_malformed_referral_code_is_ignored(client, ref):
-    client.get(PHONE_PAGE, {"ref": ref})
-    assert "referral_code" not in client.session
+    response = client.get(PHONE_PAGE, {"ref": ref})
+    assert REFERRAL_COOKIE not in response.cookies
+    assert not Session.objects.exists()
 
 
 def test_ones_own_referral_link_fills_in_nothing(client, user):
@@ -195,13 +221,14 @@ def test_ones_own_referral_link_fills_in_nothing(client, user):
     response = client.get(PROFILE_PAGE)
     assert response.context["form"]["invite_code"].value() == ""
     assert response.context["suggested"] is None
+    assert response.cookies[REFERRAL_COOKIE].value == ""
 
 
 def test_a_referral_link_after_an_activation_is_forgotten(client, user):
     invite_activate(user=user, code=UserFactory().invite.code)
     client.get(PHONE_PAGE, {"ref": UserFactory().invite.code})
-    client.get(PROFILE_PAGE)
-    assert "referral_code" not in client.session
+    response = client.get(PROFILE_PAGE)
+    assert response.cookies[REFERRAL_COOKIE].value == ""
 
 
 # Outages

@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 from project.settings.connections import caches, celery_broker, databases, logging_config
 
@@ -50,6 +52,8 @@ THIRD_PARTY_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_yasg",
+    "axes",
+    "csp",
 ]
 LOCAL_APPS = [
     "accounts",
@@ -59,9 +63,15 @@ LOCAL_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 AUTH_USER_MODEL = "accounts.User"
+# The admin's password login: django-axes' lockout check first, then Django's ModelBackend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 MIDDLEWARE = [
     "project.middleware.RequestIdMiddleware",
+    "project.middleware.ApiMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "project.middleware.RequestLogMiddleware",
@@ -72,6 +82,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "project.middleware.CSPMiddleware",
+    # Last: it turns the admin login's lockout into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -93,6 +106,39 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
+# CONTENT SECURITY POLICY (django-csp) of every HTML page: its own scripts, styles and images
+# only, no inline script or style, no plugin, no framing, forms posted to itself. The API docs
+# pages (project/urls.py) add what Swagger UI and ReDoc need.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+    }
+}
+
+# A CSRF refusal under /api/ is the contract's JSON; pages keep Django's page.
+CSRF_FAILURE_VIEW = "project.views.csrf_failure"
+
+# THE ADMIN'S LOGIN: django-axes locks a phone (the admin's username) at one client address
+# after ADMIN_LOGIN_MAX_FAILED wrong passwords, until ADMIN_LOGIN_LOCKOUT_MINUTES have passed
+# since the last failure or an operator runs `manage.py axes_reset` (docs/hardening.md).
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_MAX_FAILED", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_LOCKOUT_MINUTES", default=60))
+# By phone and address together: by phone alone anyone who knows an operator's number could
+# lock them out; by address alone, everyone behind one NAT would be locked together.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"  # the admin form's field (USERNAME_FIELD is "phone")
+AXES_CLIENT_IP_CALLABLE = "project.throttling.client_ip"  # NUM_PROXIES, as the throttles
+AXES_ONLY_ADMIN_SITE = True
+AXES_HANDLER = "accounts.lockout.AdminLoginHandler"
+AXES_RESET_ON_SUCCESS = True  # an operator's typos do not add up across successful logins
+
 # WEB PAGES: session login; the profile page sends anonymous visitors to the phone page.
 LOGIN_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -103,6 +149,7 @@ DATABASES = databases(
     env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
     connect_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=2),
     conn_max_age=env.int("CONN_MAX_AGE", default=60),
+    query_timeout=env.float("DATABASE_QUERY_TIMEOUT_SECONDS", default=5),
 )
 
 # REDIS: code store, throttles, cache and (by default) the Celery broker
@@ -143,8 +190,14 @@ CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
 # Publishing must fail fast when the broker is down: send-code then answers 503.
 # Celery beat (`celery -A worker beat`, one process per deployment) runs the periodic tasks.
 # It answers `celery inspect ping` (celerybeat@<host>) while its loop ticks: the health check.
+# Periodic tasks, sent by `celery beat` (one per deployment): the SMS log's pruning, and the
+# expired sessions, which stay in django_session until cleared.
 CELERY_BEAT_SCHEDULE = {
     "sms-log-prune": {"task": "sms.tasks.sms_log_prune", "schedule": timedelta(hours=1)},
+    "sessions-clear": {
+        "task": "accounts.tasks.sessions_clear",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }
 CELERY_BEAT_ENABLE_REMOTE_CONTROL = True
 CELERY_BEAT_SCHEDULE_FILENAME = env(
@@ -217,7 +270,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["project.throttling.UserThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["project.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "project.exceptions.api_exception_handler",
     # The client address for per-IP throttles is REMOTE_ADDR unless the deployment says how
     # many proxies it trusts; otherwise anyone could pick their own with X-Forwarded-For.

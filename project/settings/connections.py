@@ -8,7 +8,9 @@ it is given and no module has to write the environment before another reads it.
 import environ
 
 
-def databases(url: str, *, connect_timeout: int, conn_max_age: int) -> dict:
+def databases(
+    url: str, *, connect_timeout: int, conn_max_age: int, query_timeout: float = 0
+) -> dict:
     """DATABASES for `url`: PostgreSQL in every real deployment, a SQLite file embedded."""
     default = environ.Env.db_url_config(url)
     default["CONN_MAX_AGE"] = conn_max_age
@@ -19,6 +21,10 @@ def databases(url: str, *, connect_timeout: int, conn_max_age: int) -> dict:
     else:
         # A database that is down must answer 503 quickly, not hang the request.
         default.setdefault("OPTIONS", {})["connect_timeout"] = connect_timeout
+        if default["ENGINE"] == "django.db.backends.postgresql" and query_timeout:
+            # ...and so must one that hangs: every query bounded (project/postgresql/base.py).
+            default["ENGINE"] = "project.postgresql"
+            default["OPTIONS"]["query_timeout"] = query_timeout
     return {"default": default}
 
 
@@ -109,5 +115,7 @@ def logging_config(*, log_format: str, level: str) -> dict:
             # lines would make three. Failures and retries still show.
             "celery.worker.strategy": {"level": "WARNING"},
             "celery.app.trace": {"level": "WARNING"},
+            # django-axes announces itself at every start of every process and command.
+            "axes.apps": {"level": "WARNING"},
         },
     }

@@ -18,6 +18,7 @@ DATABASES = databases(
     env("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/referral"),
     connect_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=2),
     conn_max_age=env.int("CONN_MAX_AGE", default=60),
+    query_timeout=env.float("DATABASE_QUERY_TIMEOUT_SECONDS", default=5),
 )
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/14")
 CACHES = caches(REDIS_URL, timeout=REDIS_TIMEOUT_SECONDS)

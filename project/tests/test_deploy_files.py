@@ -4,9 +4,16 @@ The scale-out test (test_scale_out.py) runs the Procfile's, and the Dockerfile's
 collectstatic step, outside Docker; this keeps the three files in step with what it tested.
 """
 
+import re
 import shlex
 
-from project.tests.deploy_files import compose, dockerfile_cmd, dockerfile_run, procfile
+from project.tests.deploy_files import (
+    BASE_DIR,
+    compose,
+    dockerfile_cmd,
+    dockerfile_run,
+    procfile,
+)
 
 
 def test_the_image_serves_what_the_procfile_web_runs():
@@ -23,7 +30,7 @@ def test_compose_runs_the_procfile_release_worker_and_beat_commands():
 
 def test_compose_waits_for_health_and_for_the_migration():
     services = compose()["services"]
-    for name in ("web", "worker", "beat", "flower", "postgres", "redis"):
+    for name in ("proxy", "web", "worker", "beat", "flower", "postgres", "redis"):
         assert services[name]["healthcheck"]["test"], name
     for name in ("web", "worker"):
         assert services[name]["depends_on"] == {
@@ -64,3 +71,40 @@ def test_beat_sends_the_sms_log_pruning_and_answers_pings(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["sms-log-prune"]
     assert entry["task"] in app.tasks  # a task the worker knows, by its registered name
     assert settings.CELERY_BEAT_ENABLE_REMOTE_CONTROL is True
+
+
+def test_compose_serves_the_web_only_through_nginx():
+    services = compose()["services"]
+    assert "ports" not in services["web"]  # gunicorn's sync workers never face a client
+    assert services["web"]["expose"] == ["8000"]
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("nginx:")
+    assert proxy["ports"] == ["127.0.0.1:${WEB_PORT:-8000}:8080"]
+    assert proxy["depends_on"] == {"web": {"condition": "service_healthy"}}
+    [mount] = proxy["volumes"]
+    source, target, mode = mount.split(":")
+    assert (BASE_DIR / source).is_file()
+    assert target == "/etc/nginx/templates/default.conf.template"  # the image fills it in
+    assert mode == "ro"
+    assert proxy["environment"] == {"REFERRAL_WEB": "web:8000", "REFERRAL_PORT": "8080"}
+
+
+def test_compose_trusts_exactly_the_one_proxy_in_front():
+    services = compose()["services"]
+    environment = services["web"]["environment"]
+    assert environment["NUM_PROXIES"] == "${NUM_PROXIES:-1}"
+    assert environment["TRUST_PROXY_SSL_HEADER"] == "${TRUST_PROXY_SSL_HEADER:-1}"
+    assert environment["FORWARDED_ALLOW_IPS"] == "*"  # only nginx can reach it
+
+
+def test_the_nginx_template_buffers_and_limits_what_clients_send():
+    template = (BASE_DIR / "deploy/nginx/referral.conf.template").read_text()
+    directives = dict(re.findall(r"^\s*(\w+)\s+(.+?);\s*$", template, flags=re.MULTILINE))
+    assert directives["proxy_request_buffering"] == "on"
+    assert directives["proxy_buffering"] == "on"
+    for timeout in ("client_header_timeout", "client_body_timeout", "send_timeout"):
+        assert directives[timeout] == "10s", timeout
+    assert directives["client_max_body_size"] == "3m"  # above Django's own 2.5 MB limit
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in template
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in template
+    assert set(re.findall(r"\$\{(\w+)\}", template)) == {"REFERRAL_WEB", "REFERRAL_PORT"}

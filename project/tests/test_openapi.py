@@ -9,7 +9,11 @@ pytestmark = pytest.mark.django_db
 
 # Every operation of the contract and the error codes the contract gives it, by status.
 COMMON = {503: {"service_unavailable"}, 500: {"server_error"}}
-BODY = {400: {"invalid", "parse_error"}, 415: {"unsupported_media_type"}}
+BODY = {
+    400: {"invalid", "parse_error"},
+    413: {"payload_too_large"},
+    415: {"unsupported_media_type"},
+}
 AUTH = {401: {"not_authenticated", "authentication_failed"}}
 THROTTLED = {429: {"throttled"}}
 CONTRACT = {

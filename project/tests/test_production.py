@@ -9,9 +9,12 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+
+from harness import Api, Stack
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -111,7 +114,96 @@ def test_production_defaults_are_the_safe_ones():
     assert found["LOG_FORMAT"] == "json"
 
 
+def test_hsts_lasts_a_year_and_preload_is_the_domain_owners_choice():
+    found = production_settings(
+        "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD"
+    )
+    assert found["SECURE_HSTS_SECONDS"] == 365 * 24 * 60 * 60
+    assert found["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert found["SECURE_HSTS_PRELOAD"] is False
+    opted_in = production_settings("SECURE_HSTS_PRELOAD", SECURE_HSTS_PRELOAD="1")
+    assert opted_in["SECURE_HSTS_PRELOAD"] is True
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                 SECURE_HSTS_PRELOAD="1")  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_query_is_bounded_unless_switched_off():
+    bounded = production_settings("DATABASES")["DATABASES"]["default"]
+    assert bounded["ENGINE"] == "project.postgresql"
+    assert bounded["OPTIONS"] == {"connect_timeout": 2, "query_timeout": 5.0}
+    unbounded = production_settings("DATABASES", DATABASE_QUERY_TIMEOUT_SECONDS="0")
+    assert unbounded["DATABASES"]["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
 def test_a_configured_proxy_is_trusted():
     found = production_settings("SECURE_PROXY_SSL_HEADER", "REST_FRAMEWORK")
     assert found["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert found["REST_FRAMEWORK"]["NUM_PROXIES"] == 1
+
+
+@pytest.fixture
+def production_gunicorn(tmp_path):
+    """gunicorn as the image runs it, with production settings; yields (an Api, log path).
+
+    Nothing here reaches the (unreachable) database or Redis: /healthz touches nothing, and
+    an unknown /api/ path is answered before any view runs.
+    """
+    env = {
+        **PRODUCTION_ENV,
+        "WEB_CONCURRENCY": "1",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "STATIC_ROOT": str(tmp_path),  # no collectstatic needed
+    }
+    with Stack(
+        tmp_path,
+        database_url=PRODUCTION_ENV["DATABASE_URL"],
+        redis_url=PRODUCTION_ENV["REDIS_URL"],
+        broker_url=PRODUCTION_ENV["CELERY_BROKER_URL"],
+        env=env,
+    ) as stack:
+        web = stack.web()
+        yield Api(web.url), web.log
+
+
+def get(api: Api, path: str, request_id: str) -> int:
+    return api.get(path, headers={"X-Request-ID": request_id}).status
+
+
+def test_production_logs_one_json_line_per_request_without_the_query_string(
+    production_gunicorn,
+):
+    api, log = production_gunicorn
+    assert get(api, "/healthz?phone=%2B79161234567", "one-line-0001") == 200
+    assert get(api, "/api/v1/nope/?ref=K7Q2ZP&cursor=cD0x", "one-line-0002") == 404
+    time.sleep(0.3)  # the lines are written after the answers
+    text = log.read_text()
+    records = [json.loads(line) for line in text.splitlines()]  # each line one JSON object
+    for secret in ("79161234567", "K7Q2ZP", "cD0x", "?"):
+        assert secret not in text, text
+    for request_id, path, status in [
+        ("one-line-0001", "/healthz", 200),
+        ("one-line-0002", "/api/v1/nope/", 404),
+    ]:
+        [line] = [r for r in records if r.get("request_id") == request_id]
+        assert (line["logger"], line["path"], line["status"]) == ("project.request", path, status)
+    # Nothing else writes a line about a request (gunicorn's access log is off).
+    about_requests = [r for r in records if "/healthz" in r["message"] or "/nope/" in r["message"]]
+    assert {r["logger"] for r in about_requests} == {"project.request"}, text
+
+
+def test_production_answers_carry_the_security_headers(production_gunicorn):
+    api, _ = production_gunicorn
+
+    def headers(path: str):
+        # As through the TLS-terminating proxy this deployment trusts (TRUST_PROXY_SSL_HEADER).
+        return api.get(path, headers={"X-Forwarded-Proto": "https"}).headers
+
+    probe = headers("/healthz")
+    assert probe["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert probe["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in headers("/api/v1/nope/")["Cache-Control"]
+    page = headers("/nope/")  # Django's own 404 page: HTML without static files to collect
+    assert page["Content-Type"].startswith("text/html")
+    assert "default-src 'none'" in page["Content-Security-Policy"]
+    assert page["X-Frame-Options"] == "DENY"
