@@ -13,3 +13,15 @@ class InvalidPhone(APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "invalid_phone"
     default_detail = _("This is not a valid phone number.")
+
+
+class PhoneRegionNotAllowed(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "phone_region_not_allowed"
+    default_detail = _("Codes are not sent to numbers of this country.")
+
+
+class PhoneTypeNotAllowed(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "phone_type_not_allowed"
+    default_detail = _("Codes are sent to mobile numbers only.")
