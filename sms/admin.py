@@ -83,10 +83,9 @@ class BlockedRangeAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Lift the selected blocks"), permissions=["delete"])
     def lift(self, request: HttpRequest, queryset: QuerySet[BlockedRange]) -> None:
-        blocks = list(queryset)
-        for block in blocks:
-            self.log_deletion(request, block, str(block))
-        lifted = blocked_ranges_lift(prefixes=[block.prefix for block in blocks])
+        prefixes = list(queryset.values_list("prefix", flat=True))
+        self.log_deletions(request, queryset)  # the admin's history keeps who lifted what
+        lifted = blocked_ranges_lift(prefixes=prefixes)
         message = ngettext("%(count)d block lifted.", "%(count)d blocks lifted.", lifted)
         self.message_user(request, message % {"count": lifted}, messages.SUCCESS)
 

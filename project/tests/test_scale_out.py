@@ -97,6 +97,8 @@ class Stack:
             THROTTLE_SEND_CODE="100000/hour",
             THROTTLE_VERIFY_CODE="100000/hour",
             THROTTLE_USER="100000/minute",
+            # 200 codes to one number range in seconds: the range's limit would stop them.
+            OTP_MAX_PER_RANGE="100000",
             LOG_FORMAT="json",
             WEB_CONCURRENCY="1",
             STATIC_ROOT=str(tmp / "static"),
