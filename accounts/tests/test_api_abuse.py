@@ -631,3 +631,35 @@ def test_every_defence_defaults_to_the_contract():
     assert base.SMS_WATCH_MIN_CONVERSION == 0.2
     assert base.SMS_WATCH_BLOCK_SECONDS == 3600
     assert base.SMS_WEBOTP_DOMAIN is None
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        "sms.errors.PhoneRegionNotAllowed",
+        "sms.errors.PhoneTypeNotAllowed",
+        "accounts.errors.SmsBlocked",
+        "accounts.errors.SmsRateLimited",
+        "accounts.errors.SmsBudgetExhausted",
+    ],
+)
+def test_every_new_refusal_is_told_in_russian_too(error):
+    from django.utils import translation
+    from django.utils.module_loading import import_string
+
+    detail = import_string(error).default_detail
+    with translation.override("ru"):
+        russian = str(detail)
+    with translation.override("en"):
+        assert russian != str(detail)
+    assert re.search("[\u0400-\u04ff]", russian)  # Cyrillic
+
+
+def test_a_refusal_answers_in_the_requesters_language(api):
+    from django.utils import translation
+
+    from sms.errors import PhoneRegionNotAllowed
+
+    response = api.post(SEND, {"phone": "+447400123456"}, format="json", HTTP_ACCEPT_LANGUAGE="ru")
+    with translation.override("ru"):
+        assert response.json()["detail"] == str(PhoneRegionNotAllowed.default_detail)
