@@ -373,6 +373,11 @@ def _cap(value: int | None) -> int:
     return -1 if value is None else value
 
 
+def _encoded(*values: object) -> tuple[bytes, ...]:
+    # As redis-py would send them, once: the scripts' settings go with every call.
+    return tuple(str(value).encode() for value in values)
+
+
 def _derived_key(salt: str) -> bytes:
     # salted_hmac()'s key for this salt, derived once instead of on every call.
     return hashlib.sha1((salt + settings.SECRET_KEY).encode()).digest()  # noqa: S324
@@ -410,7 +415,7 @@ def otp_config() -> OtpConfig:
         send_rate=_rate("THROTTLE_SEND_CODE"),
         verify_rate=_rate("THROTTLE_VERIFY_CODE"),
         failed_per_ip=settings.OTP_MAX_FAILED_PER_IP,
-        send_args=(
+        send_args=_encoded(
             _cap(settings.SMS_MAX_PER_HOUR),
             _cap(settings.SMS_MAX_PER_DAY),
             settings.OTP_MAX_PER_RANGE,
@@ -428,7 +433,7 @@ def otp_config() -> OtpConfig:
             settings.OTP_RESEND_COOLDOWN_MAX_SECONDS * 1000,
             settings.OTP_TTL_SECONDS,
         ),
-        verify_args=(
+        verify_args=_encoded(
             settings.OTP_MAX_ATTEMPTS,
             settings.OTP_TTL_SECONDS,
             hour,
@@ -436,7 +441,7 @@ def otp_config() -> OtpConfig:
             failed,
             settings.SMS_WATCH_WINDOW_SECONDS * 1000,
         ),
-        wait_args=(hour, day, failed),
+        wait_args=_encoded(hour, day, failed),
         phone_key=_derived_key("accounts.otp.phone"),
         code_key=_derived_key("accounts.otp.code"),
     )
@@ -445,6 +450,7 @@ def otp_config() -> OtpConfig:
 @receiver(setting_changed)
 def _settings_changed(**kwargs) -> None:
     otp_config.cache_clear()
+    _client.cache_clear()
 
 
 def validate_code_format(value: str) -> None:
@@ -470,7 +476,10 @@ def _code_hash(phone: str, code: str, key: bytes) -> str:
     return hmac.new(key, f"{phone}:{code}".encode(), hashlib.sha1).hexdigest()
 
 
+@cache
 def _client() -> Redis:
+    # One client per process (it is thread-safe, over django-redis's connection pool) rather
+    # than a lookup through the thread's cache object on every call.
     return get_redis_connection("default")
 
 

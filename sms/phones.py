@@ -2,7 +2,7 @@
 and which of them may be sent an SMS (the region allowlist and the number types)."""
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import phonenumbers
 from django.conf import settings
@@ -47,10 +47,15 @@ def _settings_changed(*, setting: str, **kwargs) -> None:
         sms_policy.cache_clear()
 
 
-def _parse(raw: str) -> tuple[phonenumbers.PhoneNumber, int]:
-    """The number and its type; a number of no known type is not a valid number."""
+@lru_cache(maxsize=4096)
+def _parse(raw: str, default_region: str) -> tuple[str, str | None, int]:
+    """The number as typed, in E.164, with its region and type; InvalidPhone if it is none.
+
+    Kept for the numbers seen last: under a flood most requests carry the same few numbers,
+    and parsing is most of what a refused request costs besides its one Redis call.
+    """
     try:
-        number = phonenumbers.parse(raw, settings.PHONE_DEFAULT_REGION)
+        number = phonenumbers.parse(raw, default_region)
     except phonenumbers.NumberParseException:
         raise InvalidPhone from None
     # What is_valid_number() checks is that the number matches one of its region's types, so
@@ -58,25 +63,25 @@ def _parse(raw: str) -> tuple[phonenumbers.PhoneNumber, int]:
     kind = phonenumbers.number_type(number)
     if kind == PhoneNumberType.UNKNOWN:
         raise InvalidPhone
-    return number, kind
+    e164 = phonenumbers.format_number(number, E164)
+    return e164, phonenumbers.region_code_for_number(number), kind
 
 
 def phone_normalize(raw: str) -> str:
     """`8 (962) 851-87-53`, `+7 962 851 87 53` and `79628518753` are all `+79628518753`."""
-    number, _kind = _parse(raw)
-    return phonenumbers.format_number(number, E164)
+    return _parse(raw, settings.PHONE_DEFAULT_REGION)[0]
 
 
 def phone_recipient(raw: str) -> str:
     """phone_normalize, for a number an SMS is about to go to: it must also be of an allowed
     region (PHONE_ALLOWED_REGIONS) and a type that receives SMS, or the SMS is not sent."""
-    number, kind = _parse(raw)
+    phone, region, kind = _parse(raw, settings.PHONE_DEFAULT_REGION)
     regions = sms_policy().regions
-    if regions is not None and phonenumbers.region_code_for_number(number) not in regions:
+    if regions is not None and region not in regions:
         raise PhoneRegionNotAllowed
     if kind not in SMS_TYPES:
         raise PhoneTypeNotAllowed
-    return phonenumbers.format_number(number, E164)
+    return phone
 
 
 def phone_mask(phone: str) -> str:
