@@ -675,3 +675,11 @@ def test_a_refusal_answers_in_the_requesters_language(api):
     response = api.post(SEND, {"phone": "+447400123456"}, format="json", HTTP_ACCEPT_LANGUAGE="ru")
     with translation.override("ru"):
         assert response.json()["detail"] == str(PhoneRegionNotAllowed.default_detail)
+
+
+def test_options_use_up_no_other_throttle_either(api, settings):
+    settings.THROTTLE_USER = "2/minute"
+    for _ in range(5):
+        assert api.options("/api/v1/auth/token/refresh/").status_code == 200
+    response = api.post("/api/v1/auth/token/refresh/", {"refresh": "x"}, format="json")
+    assert refusal(response) == (401, "authentication_failed")
