@@ -404,6 +404,8 @@ def otp_config() -> OtpConfig:
     length = settings.OTP_CODE_LENGTH
     if not 4 <= length <= 8:
         raise ImproperlyConfigured("OTP_CODE_LENGTH must be 4 to 8 digits.")
+    if not 0 <= settings.OTP_RANGE_DIGITS <= 6:
+        raise ImproperlyConfigured("OTP_RANGE_DIGITS must be 0 to 6.")
     hour, day = settings.OTP_MAX_PER_HOUR, settings.OTP_MAX_PER_DAY
     failed = settings.OTP_MAX_FAILED_PER_DAY
     return OtpConfig(

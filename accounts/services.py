@@ -74,13 +74,14 @@ def code_send(*, phone: str, client_ip: str | None = None) -> CodeSent:
                 text = sms_text(code=issued.code, expires_in=issued.expires_in)
                 sms_enqueue(phone=phone, text=text, expires_in=issued.expires_in)
     except WatchBlocked as exc:
-        # The block is in force in Redis already; the table lists it for the operators.
-        blocked_range_watch_record(
-            prefix=exc.prefix,
-            seconds=exc.wait or 0,
-            sent=exc.sent,
-            verified=exc.verified,
-        )
+        # The block is in force in Redis already; the table lists it for the operators. The
+        # answer is sms_blocked even if the database cannot take the row just now.
+        try:
+            blocked_range_watch_record(
+                prefix=exc.prefix, seconds=exc.wait or 0, sent=exc.sent, verified=exc.verified
+            )
+        except INFRASTRUCTURE_ERRORS as down:
+            logger.warning("watch block of %s not listed: %s", exc.prefix, down)
         raise
     logger.debug("login code sent to %s", phone_mask(phone))
     return CodeSent(phone=phone, expires_in=issued.expires_in, resend_in=issued.resend_in)

@@ -153,3 +153,19 @@ def test_a_watch_block_outlives_a_redis_restart_until_it_ends(api, new_range, wa
     response = send(api, numbers(6))
     assert response.json()["code"] == "sms_blocked"
     assert 3580 <= response.json()["retry_after"] <= 3600
+
+
+def test_the_watchs_block_holds_while_the_database_cannot_list_it(
+    api, new_range, watch, monkeypatch
+):
+    from django.db import OperationalError
+
+    def down(**kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("accounts.services.blocked_range_watch_record", down)
+    numbers = new_range()
+    for n in range(5):
+        send(api, numbers(n))
+    assert send(api, numbers(5)).json()["code"] == "sms_blocked"
+    assert send(api, numbers(6)).json()["code"] == "sms_blocked"
