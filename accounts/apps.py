@@ -1,3 +1,5 @@
+"""The accounts app; its start-up reads the login and abuse settings once, so a bad one stops it."""
+
 import logging
 
 from django.apps import AppConfig
