@@ -13,6 +13,9 @@ from accounts.errors import (
     CodeExpired,
     InvalidCode,
     ResendTooSoon,
+    SmsBlocked,
+    SmsBudgetExhausted,
+    SmsRateLimited,
     TooManyAttempts,
     TooManyCodes,
 )
@@ -20,9 +23,10 @@ from accounts.otp import validate_code_format
 from accounts.services import code_send, code_verify, tokens_issue, tokens_refresh, tokens_revoke
 from invites.apis import ProfileApi
 from invites.selectors import profile_get
+from project.exceptions import RetryLater
 from project.fields import StrictCharField
-from project.throttling import SendCodeThrottle, UserThrottle, VerifyCodeThrottle
-from sms.errors import InvalidPhone
+from project.throttling import UserThrottle, client_ip
+from sms.errors import InvalidPhone, PhoneRegionNotAllowed, PhoneTypeNotAllowed
 
 
 class PhoneInputSerializer(serializers.Serializer):
@@ -42,7 +46,9 @@ class RefreshInputSerializer(serializers.Serializer):
 class SendCodeApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [SendCodeThrottle]
+    # The per-client-IP rate is one of the checks of the code store's one script (so only a
+    # POST counts, never an OPTIONS preflight).
+    throttle_classes = []
 
     class InputSerializer(PhoneInputSerializer):
         pass
@@ -56,24 +62,41 @@ class SendCodeApi(APIView):
         tags=["auth"],
         operation_summary="Send a login code by SMS",
         operation_description=(
-            "Draws a 4-digit code, keeps only its keyed hash, and queues the SMS (the simulated "
-            "gateway delivers it to the dev inbox after 1-2 s). A new code replaces the old one."
+            "Draws a 4-digit code (`OTP_CODE_LENGTH`), keeps only its keyed hash, and queues "
+            "the SMS (the simulated gateway delivers it to the dev inbox after 1-2 s). A new "
+            "code replaces the old one. The first check that fails answers: the number "
+            "(`invalid_phone`, `phone_region_not_allowed`, `phone_type_not_allowed`), a "
+            "blocked range (`sms_blocked`), the per-IP rate (`throttled`), the SMS budget "
+            "(`sms_budget_exhausted`), the range's rate (`sms_rate_limited`), the phone's caps "
+            "(`too_many_codes`) and cooldown (`resend_too_soon`). `resend_in`: seconds before "
+            "the next code may be sent (it grows with each code of the day)."
         ),
         request_body=InputSerializer,
         responses={202: OutputSerializer},
-        errors=[InvalidPhone, ResendTooSoon, TooManyCodes],
+        errors=[
+            InvalidPhone,
+            PhoneRegionNotAllowed,
+            PhoneTypeNotAllowed,
+            SmsBlocked,
+            RetryLater,
+            SmsBudgetExhausted,
+            SmsRateLimited,
+            TooManyCodes,
+            ResendTooSoon,
+        ],
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        sent = code_send(**serializer.validated_data)
+        sent = code_send(**serializer.validated_data, client_ip=client_ip(request))
         return Response(self.OutputSerializer(sent).data, status=status.HTTP_202_ACCEPTED)
 
 
 class VerifyCodeApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [VerifyCodeThrottle]
+    # The per-client-IP rate and wrong-code cap are checks of the code store's one script.
+    throttle_classes = []
 
     class InputSerializer(PhoneInputSerializer):
         # A malformed code is refused here, before it can use up one of the code's attempts.
@@ -88,24 +111,33 @@ class VerifyCodeApi(APIView):
         operation_summary="Check the code and log in",
         operation_description=(
             "The first successful verify of a phone creates the user and its invite code. "
-            "A code works once; the 5th wrong one kills it. A malformed code is `invalid` "
-            "and uses up no attempt."
+            "A code works once; the 5th wrong one kills it, and past `OTP_MAX_FAILED_PER_DAY` "
+            "wrong codes in a day the phone answers `too_many_attempts` until the oldest ages "
+            "out. A client IP past `THROTTLE_VERIFY_CODE` or `OTP_MAX_FAILED_PER_IP` wrong "
+            "codes a day is `throttled`. A malformed code is `invalid` and uses up no attempt."
         ),
         request_body=InputSerializer,
         responses={200: OutputSerializer},
-        errors=[InvalidPhone, InvalidCode, CodeExpired, AccountDisabled, TooManyAttempts],
+        errors=[
+            InvalidPhone,
+            InvalidCode,
+            CodeExpired,
+            AccountDisabled,
+            TooManyAttempts,
+            RetryLater,
+        ],
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user, created = code_verify(**serializer.validated_data)
-        tokens = tokens_issue(user=user)
-        data = {
-            "access": tokens.access,
-            "refresh": tokens.refresh,
-            "is_new_user": created,
-            "profile": profile_get(user=user),
-        }
+        with code_verify(**serializer.validated_data, client_ip=client_ip(request)) as login:
+            tokens = tokens_issue(user=login.user)
+            data = {
+                "access": tokens.access,
+                "refresh": tokens.refresh,
+                "is_new_user": login.created,
+                "profile": profile_get(user=login.user),
+            }
         return Response(self.OutputSerializer(data).data)
 
 

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.otp import validate_code_format
+from accounts.otp import otp_config, validate_code_format
 from project.web import PageForm
 
 
@@ -27,12 +27,16 @@ class CodeForm(PageForm):
             attrs={
                 "autocomplete": "one-time-code",
                 "inputmode": "numeric",
-                "maxlength": 4,
                 "autofocus": True,
                 "class": "code-input",
             }
         ),
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        length = otp_config().code_length  # OTP_CODE_LENGTH, as it is now
+        self.fields["code"].widget.attrs["maxlength"] = length
 
 
 class ResendForm(PageForm):

@@ -1,8 +1,11 @@
 """Login by phone: send a code, check it, find or create the user, issue and revoke JWTs."""
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
@@ -11,10 +14,12 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.errors import AccountDisabled
+from accounts.errors import AccountDisabled, WatchBlocked
 from accounts.models import User
-from accounts.otp import otp_consume, otp_issue
-from sms.phones import phone_mask, phone_normalize
+from accounts.otp import otp_consume, otp_give_back, otp_issue, otp_limits_reset
+from project.outages import INFRASTRUCTURE_ERRORS
+from sms.blocks import blocked_range_watch_record
+from sms.phones import phone_mask, phone_normalize, phone_recipient
 from sms.tasks import sms_enqueue
 
 logger = logging.getLogger(__name__)
@@ -28,33 +33,92 @@ class CodeSent:
 
 
 @dataclass(frozen=True)
+class Login:
+    user: User
+    created: bool  # this login created the user
+
+
+@dataclass(frozen=True)
 class TokenPair:
     access: str
     refresh: str
 
 
-def code_send(*, phone: str) -> CodeSent:
-    """Send a new login code to `phone` by SMS; the SMS itself goes out from a Celery worker."""
-    phone = phone_normalize(phone)
-    with otp_issue(phone=phone) as issued:
-        text = _("Your code: %(code)s. It is valid for %(minutes)s minutes.") % {
-            "code": issued.code,
-            "minutes": max(1, issued.expires_in // 60),
-        }
-        sms_enqueue(phone=phone, text=text, expires_in=issued.expires_in)
+def sms_text(*, code: str, expires_in: int) -> str:
+    """The SMS, in the requester's language; with SMS_WEBOTP_DOMAIN, its last line is the
+    WebOTP one (`@domain #code`), so that a browser on that site offers the code itself."""
+    text = _("Your code: %(code)s. It is valid for %(minutes)s minutes.") % {
+        "code": code,
+        "minutes": max(1, expires_in // 60),
+    }
+    domain = settings.SMS_WEBOTP_DOMAIN
+    return f"{text}\n\n@{domain} #{code}" if domain else text
+
+
+def code_send(*, phone: str, client_ip: str | None = None) -> CodeSent:
+    """Send a new login code to `phone` by SMS; the SMS itself goes out from a Celery worker.
+
+    Refusals come in the contract's order: the number (invalid, region, type) here, every
+    other limit in the code store's one script (blocked range, per-IP rate, SMS budget, range
+    rate, the phone's caps and cooldown). `client_ip`: the requester, for the per-IP rate
+    (None for callers that are not a request: no per-IP rate). A test number (OTP_TEST_NUMBERS)
+    is answered as usual and sent nothing.
+
+    Every outcome of a send-code passes here once, `ok` or the refusal's code: the place to
+    count them.
+    """
+    try:
+        phone = phone_recipient(phone)
+        with otp_issue(phone=phone, client_ip=client_ip) as issued:
+            if issued.sms:
+                text = sms_text(code=issued.code, expires_in=issued.expires_in)
+                sms_enqueue(phone=phone, text=text, expires_in=issued.expires_in)
+    except WatchBlocked as exc:
+        # The block is in force in Redis already; the table lists it for the operators. The
+        # answer is sms_blocked even if the database cannot take the row just now.
+        try:
+            blocked_range_watch_record(
+                prefix=exc.prefix, seconds=exc.wait or 0, sent=exc.sent, verified=exc.verified
+            )
+        except INFRASTRUCTURE_ERRORS as down:
+            logger.warning("watch block of %s not listed: %s", exc.prefix, down)
+        raise
     logger.debug("login code sent to %s", phone_mask(phone))
     return CodeSent(phone=phone, expires_in=issued.expires_in, resend_in=issued.resend_in)
 
 
-def code_verify(*, phone: str, code: str) -> tuple[User, bool]:
-    """Log in with a code: returns the user, and whether this login created it."""
+@contextmanager
+def code_verify(*, phone: str, code: str, client_ip: str | None = None) -> Iterator[Login]:
+    """Log in with a code: yields the user, and whether this login created it.
+
+    The code is used up only with the login: if what the caller does with the user inside the
+    block (tokens, a session) or the user's lookup fails because a backing service is down,
+    the code is given back, so that it works once the service is back (it would otherwise
+    answer code_expired, and the cooldown would refuse a new one).
+    """
     phone = phone_normalize(phone)
-    otp_consume(phone=phone, code=code)
-    user, created = user_get_or_create(phone=phone)
-    if not user.is_active:
-        raise AccountDisabled
+    consumed = otp_consume(phone=phone, code=code, client_ip=client_ip)
+    try:
+        user, created = user_get_or_create(phone=phone)
+        if not user.is_active:
+            raise AccountDisabled
+        yield Login(user=user, created=created)
+    except INFRASTRUCTURE_ERRORS:
+        try:
+            otp_give_back(consumed)
+        except INFRASTRUCTURE_ERRORS as exc:
+            logger.warning("login code of %s not given back: %s", phone_mask(phone), exc)
+        raise
     logger.debug("login of %s (new user: %s)", phone_mask(phone), created)
-    return user, created
+
+
+def login_limits_reset(*, phone: str) -> str:
+    """Support: lift what stops a phone from logging in (cooldown, caps, attempts, wrong codes
+    of the day). Returns the phone in E.164."""
+    phone = phone_normalize(phone)
+    otp_limits_reset(phone=phone)
+    logger.info("login limits of %s reset", phone_mask(phone))
+    return phone
 
 
 def user_get_or_create(*, phone: str) -> tuple[User, bool]:

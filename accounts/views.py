@@ -1,7 +1,8 @@
 """The login pages: the phone (`/`), then the code; a Django session once the code is right.
 
-They call the API's services (code_send, code_verify) under the API's per-client-IP
-throttles, and show the services' refusals next to the field they are about.
+They call the API's services (code_send, code_verify) with the client's IP, so that the
+pages and the API share each per-client-IP limit, and show the services' refusals next to
+the field they are about.
 """
 
 import math
@@ -20,12 +21,12 @@ from django.views import View
 
 from accounts.errors import ResendTooSoon
 from accounts.forms import CodeForm, PhoneForm, ResendForm
-from accounts.otp import otp_resend_in
+from accounts.otp import otp_config, otp_resend_in
 from accounts.services import code_send, code_verify
 from invites.views import referral_from_link, referral_remember, referral_remembered
 from project.outages import INFRASTRUCTURE_ERRORS
-from project.throttling import SendCodeThrottle, VerifyCodeThrottle
-from project.web import REFUSALS, OutageMixin, Refusal, refuse, throttle_check
+from project.throttling import client_ip
+from project.web import REFUSALS, OutageMixin, Refusal, refuse
 from sms.phones import phone_normalize
 
 # The phone the code was sent to, from the phone page to the code page.
@@ -67,11 +68,10 @@ class PhoneView(OutageMixin, LoginPageMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = PhoneForm(request.POST)
+        if not form.is_valid():
+            return Refusal(status=400).apply(self.page(request, form))
         try:
-            throttle_check(request, SendCodeThrottle)
-            if not form.is_valid():
-                return Refusal(status=400).apply(self.page(request, form))
-            sent = code_send(phone=form.cleaned_data["phone"])
+            sent = code_send(phone=form.cleaned_data["phone"], client_ip=client_ip(request))
         except ResendTooSoon as exc:
             # A code went to this phone a moment ago: it is still good, so ask for that one.
             request.session[PHONE_SESSION_KEY] = phone_normalize(form.cleaned_data["phone"])
@@ -84,8 +84,12 @@ class PhoneView(OutageMixin, LoginPageMixin, View):
         return redirect("web:code")
 
     def page(self, request: HttpRequest, form: PhoneForm) -> HttpResponse:
-        referral = referral_from_link(request) or referral_remembered(request)
-        return render(request, self.template_name, {"form": form, "referral_code": referral})
+        context = {
+            "form": form,
+            "code_length": otp_config().code_length,
+            "referral_code": referral_from_link(request) or referral_remembered(request),
+        }
+        return render(request, self.template_name, context)
 
 
 class CodeView(OutageMixin, LoginPageMixin, View):
@@ -102,18 +106,19 @@ class CodeView(OutageMixin, LoginPageMixin, View):
             return self.resend(request)
         phone = request.session[PHONE_SESSION_KEY]
         form = CodeForm(request.POST)
+        if not form.is_valid():
+            return Refusal(status=400).apply(self.page(request, form, ResendForm()))
+        code = form.cleaned_data["code"]
         try:
-            throttle_check(request, VerifyCodeThrottle)
-            if not form.is_valid():
-                return Refusal(status=400).apply(self.page(request, form, ResendForm()))
-            user, created = code_verify(phone=phone, code=form.cleaned_data["code"])
+            with code_verify(phone=phone, code=code, client_ip=client_ip(request)) as done:
+                # Inside: if the session cannot be written, the code is given back. The code was
+                # the proof: no password backend (nor the admin's lockout) has a say.
+                login(request, done.user, backend=SESSION_BACKEND)  # a new session key
         except REFUSALS as exc:
             refusal = refuse(form, "code", exc)
             return refusal.apply(self.page(request, form, ResendForm()))
-        # The code was the proof: no password backend (nor the admin's lockout) has a say.
-        login(request, user, backend=SESSION_BACKEND)  # a new session key
         del request.session[PHONE_SESSION_KEY]
-        if created:
+        if done.created:
             messages.success(request, _("Welcome! Your account is ready."))
         return redirect("web:profile")
 
@@ -121,8 +126,7 @@ class CodeView(OutageMixin, LoginPageMixin, View):
         phone = request.session[PHONE_SESSION_KEY]
         form = ResendForm(request.POST)
         try:
-            throttle_check(request, SendCodeThrottle)
-            code_send(phone=phone)
+            code_send(phone=phone, client_ip=client_ip(request))
         except REFUSALS as exc:
             refusal = refuse(form, None, exc)
             return refusal.apply(self.page(request, CodeForm(), form))
@@ -140,6 +144,7 @@ class CodeView(OutageMixin, LoginPageMixin, View):
             "form": form,
             "resend_form": resend_form,
             "resend_in": resend_in,
+            "code_length": otp_config().code_length,
             "inbox_url": (
                 f"{reverse('dev-sms-inbox')}?{urlencode({'phone': phone})}"
                 if settings.SMS_INBOX_ENABLED

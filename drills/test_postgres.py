@@ -90,6 +90,8 @@ def test_while_postgresql_hangs_the_api_answers_503_within_seconds(
         0,
     )
     assert warm == after == [200] * 4
-    assert [(answer.status, answer.code) for answer in hung] == [(503, "service_unavailable")] * 3, hung
+    assert [(answer.status, answer.code) for answer in hung] == [
+        (503, "service_unavailable")
+    ] * 3, hung
     assert slowest < HANG_BOUND
     assert killed == 0

@@ -30,6 +30,7 @@ class ServiceError(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "invalid"
     default_detail = _("The request is not valid.")
+    wait: int | None = None  # seconds, for a Retry-After header (the pages set one too)
 
     def __init__(self, detail: str | None = None, **fields: object) -> None:
         self.fields = fields

@@ -14,7 +14,7 @@ from django.shortcuts import render
 from rest_framework.exceptions import APIException
 from rest_framework.throttling import BaseThrottle
 
-from project.exceptions import RetryLater, ServiceUnavailable
+from project.exceptions import RetryLater, ServiceError, ServiceUnavailable
 from project.outages import INFRASTRUCTURE_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def refuse(form: forms.Form, field: str | None, exc: Exception) -> Refusal:
     if params:  # the detail is already formatted: only the params' own formatting must pass
         message = message.replace("%", "%%")
     form.add_error(field, ValidationError(message, code=exc.default_code, params=params or None))
-    retry_after = exc.wait if isinstance(exc, RetryLater) else None
+    retry_after = exc.wait if isinstance(exc, ServiceError) else None
     return Refusal(status=exc.status_code, retry_after=retry_after)
 
 

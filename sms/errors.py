@@ -29,3 +29,15 @@ class ForgedCallback(APIException):
     status_code = status.HTTP_403_FORBIDDEN
     default_code = "invalid_signature"
     default_detail = _("The delivery report's signature does not match.")
+
+
+class PhoneRegionNotAllowed(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "phone_region_not_allowed"
+    default_detail = _("Codes are not sent to numbers of this country.")
+
+
+class PhoneTypeNotAllowed(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "phone_type_not_allowed"
+    default_detail = _("Codes are sent to mobile numbers only.")

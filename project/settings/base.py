@@ -257,9 +257,34 @@ OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=5)
 OTP_RESEND_COOLDOWN_SECONDS = env.int("OTP_RESEND_COOLDOWN_SECONDS", default=60)
 OTP_MAX_PER_HOUR = env.int("OTP_MAX_PER_HOUR", default=5)
 OTP_MAX_PER_DAY = env.int("OTP_MAX_PER_DAY", default=10)
+OTP_CODE_LENGTH = env.int("OTP_CODE_LENGTH", default=4)  # 4 to 8 digits
+# Each further code to a phone in the moving day multiplies the next wait, up to the maximum.
+OTP_RESEND_BACKOFF = env.float("OTP_RESEND_BACKOFF", default=2.0)
+OTP_RESEND_COOLDOWN_MAX_SECONDS = env.int("OTP_RESEND_COOLDOWN_MAX_SECONDS", default=1800)
+# Wrong codes in the moving 24 h, per phone and per client IP.
+OTP_MAX_FAILED_PER_DAY = env.int("OTP_MAX_FAILED_PER_DAY", default=15)
+OTP_MAX_FAILED_PER_IP = env.int("OTP_MAX_FAILED_PER_IP", default=30)
+# `+79990000001:1234,+79990000002:5678`: no SMS, that fixed code (app-store review, e2e).
+OTP_TEST_NUMBERS = env("OTP_TEST_NUMBERS", default="")
 THROTTLE_SEND_CODE = env("THROTTLE_SEND_CODE", default="20/hour")
 THROTTLE_VERIFY_CODE = env("THROTTLE_VERIFY_CODE", default="60/hour")
 THROTTLE_USER = env("THROTTLE_USER", default="600/minute")
+
+# STOPPING SMS PUMPING (the contract's section of that name; docs/abuse.md)
+# ------------------------------------------------------------------------------
+PHONE_ALLOWED_REGIONS = env.list("PHONE_ALLOWED_REGIONS", default=["RU", "KZ"])  # `*`: all
+SMS_MAX_PER_HOUR = env.int("SMS_MAX_PER_HOUR", default=None)  # unset: no cap
+SMS_MAX_PER_DAY = env.int("SMS_MAX_PER_DAY", default=None)
+# A range: the numbers that share all digits but the last OTP_RANGE_DIGITS.
+OTP_RANGE_DIGITS = env.int("OTP_RANGE_DIGITS", default=3)
+OTP_MAX_PER_RANGE = env.int("OTP_MAX_PER_RANGE", default=30)
+OTP_RANGE_WINDOW_SECONDS = env.int("OTP_RANGE_WINDOW_SECONDS", default=600)
+SMS_WATCH_WINDOW_SECONDS = env.int("SMS_WATCH_WINDOW_SECONDS", default=3600)
+SMS_WATCH_GRACE_SECONDS = env.int("SMS_WATCH_GRACE_SECONDS", default=300)
+SMS_WATCH_MIN_SENDS = env.int("SMS_WATCH_MIN_SENDS", default=20)
+SMS_WATCH_MIN_CONVERSION = env.float("SMS_WATCH_MIN_CONVERSION", default=0.2)
+SMS_WATCH_BLOCK_SECONDS = env.int("SMS_WATCH_BLOCK_SECONDS", default=3600)
+SMS_WEBOTP_DOMAIN = env("SMS_WEBOTP_DOMAIN", default=None)
 
 # REST FRAMEWORK AND JWT
 # ------------------------------------------------------------------------------

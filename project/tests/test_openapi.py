@@ -19,8 +19,10 @@ THROTTLED = {429: {"throttled"}}
 CONTRACT = {
     ("post", "/api/v1/auth/send-code/"): {
         202: set(),
-        400: {"invalid_phone"},
-        429: {"resend_too_soon", "too_many_codes"},
+        400: {"invalid_phone", "phone_region_not_allowed", "phone_type_not_allowed"},
+        403: {"sms_blocked"},
+        429: {"resend_too_soon", "too_many_codes", "sms_rate_limited"},
+        503: {"service_unavailable", "sms_budget_exhausted"},
     },
     ("post", "/api/v1/auth/verify-code/"): {
         200: set(),
@@ -181,7 +183,10 @@ def test_the_examples_are_in_english_whatever_the_first_request_asked_for(client
     assert responses["400"]["x-examples"]["invalid_phone"]["detail"] == (
         "This is not a valid phone number."
     )
-    assert responses["429"]["x-examples"]["throttled"]["detail"].startswith("Request was throttled")
+    # The per-IP rate is a check of the code store's script: its own RetryLater, not DRF's.
+    assert responses["429"]["x-examples"]["throttled"]["detail"] == (
+        "Too many requests. Try again in 42 seconds."
+    )
     assert responses["415"]["x-examples"]["unsupported_media_type"]["detail"].startswith(
         "Unsupported media type"
     )
