@@ -19,9 +19,10 @@ from accounts.errors import (
 from accounts.otp import validate_code_format
 from accounts.services import code_send, code_verify, tokens_issue, tokens_refresh, tokens_revoke
 from invites.apis import ProfileApi
+from invites.links import site_url
 from invites.selectors import profile_get
 from project.fields import StrictCharField
-from project.throttling import SendCodeThrottle, UserThrottle, VerifyCodeThrottle
+from project.throttling import SendCodeThrottle, UserThrottle, VerifyCodeThrottle, client_ip
 from sms.errors import InvalidPhone
 
 
@@ -98,13 +99,13 @@ class VerifyCodeApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user, created = code_verify(**serializer.validated_data)
+        user, created = code_verify(**serializer.validated_data, ip=client_ip(request))
         tokens = tokens_issue(user=user)
         data = {
             "access": tokens.access,
             "refresh": tokens.refresh,
             "is_new_user": created,
-            "profile": profile_get(user=user),
+            "profile": profile_get(user=user, base_url=site_url(request)),
         }
         return Response(self.OutputSerializer(data).data)
 

@@ -14,8 +14,12 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.errors import AccountDisabled
 from accounts.models import User
 from accounts.otp import otp_consume, otp_issue
+from invites.services import invite_login_record
+from project.fields import iso_8601
 from sms.phones import phone_mask, phone_normalize
 from sms.tasks import sms_enqueue
+from webhooks.events import USER_CREATED
+from webhooks.services import webhook_emit
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +50,15 @@ def code_send(*, phone: str) -> CodeSent:
     return CodeSent(phone=phone, expires_in=issued.expires_in, resend_in=issued.resend_in)
 
 
-def code_verify(*, phone: str, code: str) -> tuple[User, bool]:
-    """Log in with a code: returns the user, and whether this login created it."""
+def code_verify(*, phone: str, code: str, ip: str | None = None) -> tuple[User, bool]:
+    """Log in with a code from the client address `ip`: returns the user, and whether this
+    login created it."""
     phone = phone_normalize(phone)
     otp_consume(phone=phone, code=code)
     user, created = user_get_or_create(phone=phone)
     if not user.is_active:
         raise AccountDisabled
+    invite_login_record(user=user, ip=ip)  # for the same-network check of referrals
     logger.debug("login of %s (new user: %s)", phone_mask(phone), created)
     return user, created
 
@@ -63,7 +69,16 @@ def user_get_or_create(*, phone: str) -> tuple[User, bool]:
         return user, False
     try:
         with transaction.atomic():
-            return User.objects.create_user(phone=phone), True
+            user = User.objects.create_user(phone=phone)
+            webhook_emit(
+                event=USER_CREATED,
+                data={
+                    "phone": user.phone,
+                    "invite_code": user.invite.code,
+                    "date_joined": iso_8601(user.date_joined),
+                },
+            )
+            return user, True
     except IntegrityError:
         # A concurrent login of the same phone created it first.
         return User.objects.get(phone=phone), False

@@ -23,7 +23,7 @@ from accounts.otp import otp_resend_in
 from accounts.services import code_send, code_verify
 from invites.views import referral_remember
 from project.outages import INFRASTRUCTURE_ERRORS
-from project.throttling import SendCodeThrottle, VerifyCodeThrottle
+from project.throttling import SendCodeThrottle, VerifyCodeThrottle, client_ip
 from project.web import REFUSALS, OutageMixin, Refusal, refuse, throttle_check
 from sms.phones import phone_normalize
 
@@ -96,7 +96,9 @@ class CodeView(OutageMixin, LoginPageMixin, View):
             throttle_check(request, VerifyCodeThrottle)
             if not form.is_valid():
                 return Refusal(status=400).apply(self.page(request, form, ResendForm()))
-            user, created = code_verify(phone=phone, code=form.cleaned_data["code"])
+            user, created = code_verify(
+                phone=phone, code=form.cleaned_data["code"], ip=client_ip(request)
+            )
         except REFUSALS as exc:
             refusal = refuse(form, "code", exc)
             return refusal.apply(self.page(request, form, ResendForm()))

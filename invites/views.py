@@ -1,27 +1,33 @@
-"""The profile page: the invite code and link, activating someone's code, and the referrals.
+"""The profile page: the invite code, link and QR code, activating someone's code, the
+referrals and a chart of their activations.
 
 A referral link (`/?ref=CODE`) leaves its code in the session; the profile page fills the
 activation form in with it, and the user still confirms it.
 """
 
-from urllib.parse import urlencode
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from invites.charts import bar_chart
 from invites.forms import InviteCodeForm
-from invites.selectors import profile_get, referrals_of
+from invites.links import site_url
+from invites.qr import QR_MEDIA_TYPES, qr_code_render, qr_code_svg_inline
+from invites.selectors import activations_per_day, local_today, profile_get, referrals_of
 from invites.services import invite_activate
+from project.throttling import client_ip
 from project.web import REFUSALS, OutageMixin, Refusal, refuse
 
 REFERRALS_PER_PAGE = 20
 REFERRAL_SESSION_KEY = "referral_code"
+CHART_DAYS = 30
 
 
 def referral_remember(request: HttpRequest, raw: str | None) -> None:
@@ -31,10 +37,6 @@ def referral_remember(request: HttpRequest, raw: str | None) -> None:
     form = InviteCodeForm(data={"invite_code": raw})
     if form.is_valid():
         request.session[REFERRAL_SESSION_KEY] = form.cleaned_data["invite_code"]
-
-
-def referral_link(request: HttpRequest, invite_code: str) -> str:
-    return request.build_absolute_uri(f"{reverse('web:phone')}?{urlencode({'ref': invite_code})}")
 
 
 class ProfileView(OutageMixin, LoginRequiredMixin, View):
@@ -50,7 +52,7 @@ class ProfileView(OutageMixin, LoginRequiredMixin, View):
             return Refusal(status=400).apply(self.page(request, form))
         code = form.cleaned_data["invite_code"]
         try:
-            invite_activate(user=request.user, code=code)
+            invite_activate(user=request.user, code=code, ip=client_ip(request))
         except REFUSALS as exc:
             refusal = refuse(form, "invite_code", exc)
             return refusal.apply(self.page(request, form))
@@ -59,7 +61,8 @@ class ProfileView(OutageMixin, LoginRequiredMixin, View):
         return redirect("web:profile")
 
     def page(self, request: HttpRequest, form: InviteCodeForm | None = None) -> HttpResponse:
-        profile = profile_get(user=request.user, newest=0)  # the page lists its own referrals
+        # The page lists its own referrals, a page at a time.
+        profile = profile_get(user=request.user, base_url=site_url(request), newest=0)
         suggested = request.session.get(REFERRAL_SESSION_KEY)
         if suggested and (profile.activated_invite_code or suggested == profile.invite_code):
             # Nothing left to suggest: a code is already activated, or this is one's own link.
@@ -71,11 +74,41 @@ class ProfileView(OutageMixin, LoginRequiredMixin, View):
         paginator = Paginator(referrals_of(user=request.user), REFERRALS_PER_PAGE)
         paginator.count = profile.referrals_count  # kept with the referrals: no COUNT(*) here
         referrals = paginator.get_page(request.GET.get("page"))
+        zone = timezone.get_current_timezone()
+        last = local_today(zone)
+        days = activations_per_day(
+            first=last - timedelta(days=CHART_DAYS - 1),
+            last=last,
+            zone=zone,
+            inviter_id=request.user.pk,
+        )
         context = {
             "profile": profile,
             "form": form,
             "suggested": suggested if not form.is_bound else None,
-            "referral_link": referral_link(request, profile.invite_code),
+            "referral_link": profile.referral_link,
             "referrals": referrals,
+            "chart": bar_chart(days),
+            "qr_svg": qr_code_svg_inline(text=profile.referral_link),
         }
         return render(request, self.template_name, context)
+
+
+class ProfileQrView(OutageMixin, LoginRequiredMixin, View):
+    """The referral link's QR code for download from the page (the API's needs a token)."""
+
+    redirect_field_name = None
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        kind = request.GET.get("format", "svg")
+        if kind not in QR_MEDIA_TYPES:
+            return HttpResponse(
+                _("The format is svg or png."), status=400, content_type="text/plain"
+            )
+        profile = profile_get(user=request.user, base_url=site_url(request), newest=0)
+        image = qr_code_render(text=profile.referral_link, kind=kind)
+        response = HttpResponse(image, content_type=QR_MEDIA_TYPES[kind])
+        response["Content-Disposition"] = (
+            f'attachment; filename="referral-{profile.invite_code}.{kind}"'
+        )
+        return response

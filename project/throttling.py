@@ -84,3 +84,12 @@ class UserThrottle(RateThrottle):
         if request.user and request.user.is_authenticated:
             return f"user:{request.user.pk}"
         return f"ip:{self.get_ident(request)}"
+
+
+def client_ip(request) -> str:
+    """The client's address as the per-IP throttles see it: REMOTE_ADDR, or the right-most
+    X-Forwarded-For address that the NUM_PROXIES trusted proxies appended.
+
+    Works for DRF requests and plain Django ones (the pages) alike.
+    """
+    return BaseThrottle().get_ident(request)
