@@ -13,6 +13,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -31,6 +32,19 @@ _phones = itertools.count(1)
 def _clean_redis():
     """Every test starts with an empty code store, cache and dev inbox (its own Redis DB)."""
     get_redis_connection("default").flushdb()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _processes_use_the_test_database(django_db_setup):
+    """Processes that tests start inherit DATABASE_URL: point it at the database pytest-django
+    created (`test_...`), so that the Celery worker's tasks (webhook deliveries) read and write
+    what the tests wrote. Set before any of them starts; this process's settings are loaded."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "") + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    host = db["HOST"] or "127.0.0.1"
+    if connection.vendor == "postgresql":
+        os.environ["DATABASE_URL"] = f"postgres://{credentials}@{host}{port}/{quote(db['NAME'])}"
 
 
 @pytest.fixture

@@ -98,4 +98,6 @@ def test_a_profile_can_leave_the_referrals_to_a_paginated_list(django_assert_num
     with django_assert_num_queries(1):  # the inviter only
         profile = profile_get(user=inviter, base_url=SITE, newest=0)
     assert (profile.referrals_count, profile.referrals) == (1, [])
-    assert [r["phone"] for r in profile_get(user=inviter, base_url=SITE).referrals] == [invitee.phone]
+    assert [r["phone"] for r in profile_get(user=inviter, base_url=SITE).referrals] == [
+        invitee.phone
+    ]
