@@ -236,7 +236,7 @@ class ReferralStatsApi(APIView):
         days = serializers.IntegerField(
             min_value=1, max_value=STATS_DAYS_MAX, default=STATS_DAYS_DEFAULT
         )
-        tz = TimeZoneField(default="UTC")
+        tz = TimeZoneField(default=zoneinfo.ZoneInfo("UTC"))
 
     class OutputSerializer(serializers.Serializer):
         class DaySerializer(serializers.Serializer):
@@ -276,7 +276,8 @@ class ReferralStatsApi(APIView):
         errors=[lambda: ValidationError({"tz": [TimeZoneField.default_error_messages["unknown"]]})],
     )
     def get(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.query_params)
+        # A plain dict: DRF reads an empty query value as a missing one; here it is invalid.
+        serializer = self.InputSerializer(data=request.query_params.dict())
         serializer.is_valid(raise_exception=True)
         days, zone = serializer.validated_data["days"], serializer.validated_data["tz"]
         last = local_today(zone)
@@ -361,7 +362,8 @@ class QrCodeApi(APIView):
         errors=[lambda: ValidationError({"format": ['"gif" is not a valid choice.']})],
     )
     def get(self, request: Request) -> HttpResponse:
-        serializer = self.InputSerializer(data=request.query_params)
+        # A plain dict: DRF reads an empty query value as a missing one; here it is invalid.
+        serializer = self.InputSerializer(data=request.query_params.dict())
         serializer.is_valid(raise_exception=True)
         kind = serializer.validated_data["format"]
         profile = profile_get(user=request.user, base_url=site_url(request), newest=0)
