@@ -231,6 +231,11 @@ class TimeZoneField(StrictCharField):
         return zoneinfo.ZoneInfo(name)
 
 
+class DayCountSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="A calendar day in the time zone asked for.")
+    count = serializers.IntegerField(min_value=0)
+
+
 class ReferralStatsApi(APIView):
     class InputSerializer(serializers.Serializer):
         days = serializers.IntegerField(
@@ -239,12 +244,8 @@ class ReferralStatsApi(APIView):
         tz = TimeZoneField(default=zoneinfo.ZoneInfo("UTC"))
 
     class OutputSerializer(serializers.Serializer):
-        class DaySerializer(serializers.Serializer):
-            date = serializers.DateField()
-            count = serializers.IntegerField(min_value=0)
-
         total = serializers.IntegerField(min_value=0, help_text="Activations in these days.")
-        days = DaySerializer(many=True, help_text="Every day, oldest first; today is last.")
+        days = DayCountSerializer(many=True, help_text="Every day, oldest first; today is last.")
 
     @swagger_auto_schema(
         tags=["profile"],
