@@ -28,6 +28,7 @@ from invites.services import referral_review
 REPORT_DAYS_DEFAULT = 30
 REPORT_DAYS_MAX = 366
 LEADERBOARD_SIZE = 20
+REVIEW_LOG = {"confirm": "Confirmed", "reject": "Rejected", "restore": "Restored"}
 
 
 class FlaggedFilter(admin.SimpleListFilter):
@@ -91,7 +92,7 @@ class ReferralAdmin(admin.ModelAdmin):
     def has_review_permission(self, request) -> bool:
         return request.user.has_perm("invites.change_referral")
 
-    def _decide(self, request: HttpRequest, queryset: QuerySet, decision: str, label: str) -> None:
+    def _decide(self, request: HttpRequest, queryset: QuerySet, decision: str, label) -> None:
         changed = skipped = 0
         for referral_id in queryset.values_list("pk", flat=True):
             reviewed = referral_review(referral_id=referral_id, decision=decision)
@@ -99,10 +100,11 @@ class ReferralAdmin(admin.ModelAdmin):
                 skipped += 1
                 continue
             changed += 1
+            # The history keeps one language: the decision and the statuses as stored.
             self.log_change(
                 request,
                 reviewed.referral,
-                f"{label}: {reviewed.before} -> {reviewed.after}",
+                f"{REVIEW_LOG[decision]}: {reviewed.before} -> {reviewed.after}",
             )
         if changed:
             self.message_user(
@@ -127,15 +129,15 @@ class ReferralAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Confirm: active"), permissions=["review"])
     def confirm(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._decide(request, queryset, "confirm", "Confirmed")
+        self._decide(request, queryset, "confirm", _("confirmed"))
 
     @admin.action(description=_("Reject: neither listed nor counted"), permissions=["review"])
     def reject(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._decide(request, queryset, "reject", "Rejected")
+        self._decide(request, queryset, "reject", _("rejected"))
 
     @admin.action(description=_("Restore rejected ones"), permissions=["review"])
     def restore(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._decide(request, queryset, "restore", "Restored")
+        self._decide(request, queryset, "restore", _("restored"))
 
     # Reports
 

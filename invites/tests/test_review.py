@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
+from django.core.management import call_command
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
@@ -240,3 +241,15 @@ def test_the_csv_comes_in_blocks_of_the_page_size():
 def test_only_operators_export(client):
     client.force_login(UserFactory())
     assert client.get(f"{REFERRALS}export.csv").status_code == 302  # to the admin's login
+
+
+def test_the_export_command_writes_the_same_csv_and_measures_it(tmp_path, capsys):
+    inviter = UserFactory()
+    for _ in range(3):
+        invite_activate(user=UserFactory(), code=inviter.invite.code)
+    target = tmp_path / "referrals.csv"
+    call_command("export_referrals_csv", output=str(target), measure=True, chunk_size=2)
+    assert target.read_text() == "".join(referrals_csv())
+    report = capsys.readouterr().err
+    assert "rows 3 " in report
+    assert "peak RSS before" in report
