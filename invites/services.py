@@ -9,12 +9,13 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 
 from invites.codes import invite_code_is_valid, invite_code_normalize, validate_invite_code
 from invites.errors import InviteAlreadyActivated, InviteCodeNotFound, InviteCycle, OwnInviteCode
 from invites.models import COUNTED_STATUSES, InviteCode, Referral, ReferralFlag, ReferralStatus
 from invites.selectors import invited_through
+from project.exceptions import error_code
 from project.fields import iso_8601
 from project.limits import FailureLimit
 from sms.phones import phone_mask
@@ -118,24 +119,40 @@ def invite_activate(*, user, code: str, ip: str | None = None) -> Referral:
     A flagged activation (same network as the inviter's last login, or a burst on the code)
     succeeds, counted, as `pending_review`.
     """
+    try:
+        referral = _activate_limited(user=user, code=code, ip=ip)
+    except APIException as refused:
+        _activation_outcome(error_code(refused), user=user)
+        raise
+    _activation_outcome("ok", user=user, referral=referral)
+    return referral
+
+
+def _activation_outcome(outcome: str, *, user, referral: Referral | None = None) -> None:
+    """Every activation ends here once, `ok` or its error code: the one place to count them."""
+    if referral is None:
+        logger.debug("%s: invite activation refused: %s", phone_mask(user.phone), outcome)
+        return
+    logger.debug(
+        "%s activated the invite code of %s (%s)",
+        phone_mask(user.phone),
+        phone_mask(referral.inviter.phone),
+        referral.status,
+        extra={"outcome": outcome, "status": referral.status, "flags": referral.flags},
+    )
+
+
+def _activate_limited(*, user, code: str, ip: str | None) -> Referral:
     code = invite_code_normalize(code)
     if not invite_code_is_valid(code):
         raise ValidationError({"invite_code": [validate_invite_code.message]})
     guesses = _failed_guesses(user)
     guesses.check()
     try:
-        referral = _activate(user=user, code=code, ip=ip_clean(ip))
+        return _activate(user=user, code=code, ip=ip_clean(ip))
     except InviteCodeNotFound:
         guesses.record()  # past the limit this raises 429 instead, and the miss is not counted
         raise
-    logger.info(
-        "%s activated the invite code of %s (%s)",
-        phone_mask(user.phone),
-        phone_mask(referral.inviter.phone),
-        referral.status,
-        extra={"outcome": "ok", "status": referral.status, "flags": referral.flags},
-    )
-    return referral
 
 
 def _activate(*, user, code: str, ip: str | None) -> Referral:
