@@ -221,6 +221,15 @@ def iana_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones() - NOT_ZONES)
 
 
+class WholeNumberField(serializers.IntegerField):
+    """Digits only: DRF's own would also take "1.0" or " 7 ", which the document calls invalid."""
+
+    def to_internal_value(self, data) -> int:
+        if not (isinstance(data, str) and data.isascii() and data.isdigit() and len(data) <= 9):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class TimeZoneField(StrictCharField):
     default_error_messages = {"unknown": _("Not an IANA time zone name, e.g. Europe/Moscow.")}
 
@@ -238,9 +247,7 @@ class DayCountSerializer(serializers.Serializer):
 
 class ReferralStatsApi(APIView):
     class InputSerializer(serializers.Serializer):
-        days = serializers.IntegerField(
-            min_value=1, max_value=STATS_DAYS_MAX, default=STATS_DAYS_DEFAULT
-        )
+        days = WholeNumberField(min_value=1, max_value=STATS_DAYS_MAX, default=STATS_DAYS_DEFAULT)
         tz = TimeZoneField(default=zoneinfo.ZoneInfo("UTC"))
 
     class OutputSerializer(serializers.Serializer):
@@ -269,6 +276,8 @@ class ReferralStatsApi(APIView):
                 "tz",
                 openapi.IN_QUERY,
                 type=openapi.TYPE_STRING,
+                # The whole list: a client (or a fuzzer) can tell a valid name from the document.
+                enum=sorted(iana_zones()),
                 default="UTC",
                 description="An IANA time zone name, e.g. `Europe/Moscow`; UTC by default.",
             ),

@@ -88,6 +88,10 @@ def test_the_stats_are_one_query_after_the_user(auth_api, django_assert_num_quer
         {"days": "abc"},
         {"days": ""},
         {"days": "1e2"},
+        {"days": "1.0"},
+        {"days": " 7"},
+        {"days": "+7"},
+        {"days": "\u0667"},  # an Arabic-Indic seven: a digit to str.isdigit, not ASCII
         {"tz": "Mars/Olympus_Mons"},
         {"tz": "europe/moscow"},
         {"tz": "localtime"},

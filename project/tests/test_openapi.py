@@ -204,6 +204,8 @@ def test_the_stats_parameters_are_documented_with_their_bounds(schema):
     params = {p["name"]: p for p in operation["parameters"]}
     assert (params["days"]["minimum"], params["days"]["maximum"]) == (1, 366)
     assert params["tz"]["default"] == "UTC"
+    assert {"UTC", "Europe/Moscow", "Asia/Kamchatka"} <= set(params["tz"]["enum"])
+    assert "localtime" not in params["tz"]["enum"]
     days = schema["definitions"]["ReferralStatsResponse"]["properties"]["days"]
     assert days["items"]["$ref"] == "#/definitions/DayCount"
     assert set(schema["definitions"]["DayCount"]["properties"]) == {"date", "count"}
