@@ -1,6 +1,7 @@
 """The CSV export of every referral, as text blocks to stream (the admin's "Export CSV")."""
 
 import csv
+import json
 from collections.abc import Iterator
 
 from invites.selectors import referrals_export_rows
@@ -26,9 +27,8 @@ def referrals_csv(*, chunk_size: int = 5_000) -> Iterator[str]:
     for _id, activated_at, inviter, invitee, status, flags in referrals_export_rows(
         chunk_size=chunk_size
     ):
-        block.append(
-            writer.writerow([inviter, invitee, iso_8601(activated_at), status, " ".join(flags)])
-        )
+        flags = " ".join(json.loads(flags)) if flags != "[]" else ""
+        block.append(writer.writerow([inviter, invitee, iso_8601(activated_at), status, flags]))
         if len(block) == chunk_size:
             yield "".join(block)
             block = []

@@ -36,6 +36,9 @@ class Command(BaseCommand):
         parser.add_argument("--chunk-size", type=int, default=5_000)
         parser.add_argument("--measure", action="store_true")
         parser.add_argument("--tracemalloc", action="store_true")
+        parser.add_argument(
+            "--limit", type=int, default=None, help="stop after about this many rows (a block)"
+        )
 
     def handle(self, *args, output: str, chunk_size: int, measure: bool, **options):
         out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
@@ -49,6 +52,8 @@ class Command(BaseCommand):
                 out.write(block)
                 written += len(block.encode())
                 rows += block.count("\n")
+                if options["limit"] is not None and rows > options["limit"]:
+                    break
         finally:
             if out is not sys.stdout:
                 out.close()
