@@ -8,7 +8,7 @@ import pytest
 from accounts.tests.factories import UserFactory
 from invites.models import Referral
 from invites.qr import qr_code_render
-from invites.services import invite_activate, referral_review
+from invites.services import invite_activate, invite_login_record, referral_review
 
 STATS = "/api/v1/profile/referrals/stats/"
 QR = "/api/v1/profile/qr/"
@@ -192,3 +192,14 @@ def test_the_profile_page_shows_the_qr_code_the_chart_and_the_status(client, set
 
 def test_the_pages_qr_code_needs_a_login(client):
     assert client.get("/profile/qr/")["Location"] == "/"
+
+
+def test_the_profile_page_speaks_russian_too(client):
+    inviter = UserFactory()
+    invite_login_record(user=inviter, ip="203.0.113.7")
+    invite_activate(user=UserFactory(), code=inviter.invite.code, ip="203.0.113.8")
+    client.force_login(inviter)
+    html = client.get("/profile/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "на проверке" in html
+    assert "Активации за последние 30 дней" in html
+    assert "скачать PNG" in html
