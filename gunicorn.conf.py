@@ -53,3 +53,11 @@ control_socket_disable = True
 SHM = "/dev/shm"  # noqa: S108
 if os.path.isdir(SHM):
     worker_tmp_dir = SHM
+
+
+def post_worker_init(worker):
+    # A long streamed response (the admin's CSV export) reports to the arbiter between its
+    # blocks, so that `timeout` stops stuck workers and not a download in progress.
+    from project.heartbeat import worker_register
+
+    worker_register(worker)

@@ -24,6 +24,7 @@ from invites.exports import referrals_csv
 from invites.models import Referral, ReferralFlag
 from invites.selectors import activations_per_day, local_today, top_inviters
 from invites.services import referral_review
+from project.heartbeat import reporting_alive
 
 REPORT_DAYS_DEFAULT = 30
 REPORT_DAYS_MAX = 366
@@ -175,7 +176,9 @@ class ReferralAdmin(admin.ModelAdmin):
     def export_view(self, request: HttpRequest) -> StreamingHttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        response = StreamingHttpResponse(referrals_csv(), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            reporting_alive(referrals_csv()), content_type="text/csv; charset=utf-8"
+        )
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         response["Content-Disposition"] = f'attachment; filename="referrals-{stamp}.csv"'
         return response
