@@ -78,3 +78,11 @@ def child_exit(server, worker) -> None:
 def on_exit(server) -> None:
     if _OWN_METRICS_DIR:
         shutil.rmtree(METRICS_DIR, ignore_errors=True)
+
+
+def post_worker_init(worker):
+    # A long streamed response (the admin's CSV export) reports to the arbiter between its
+    # blocks, so that `timeout` stops stuck workers and not a download in progress.
+    from project.heartbeat import worker_register
+
+    worker_register(worker)

@@ -22,6 +22,7 @@ from accounts.errors import (
 from accounts.otp import validate_code_format
 from accounts.services import code_send, code_verify, tokens_issue, tokens_refresh, tokens_revoke
 from invites.apis import ProfileApi
+from invites.links import site_url
 from invites.selectors import profile_get
 from project.exceptions import RetryLater
 from project.fields import StrictCharField
@@ -136,7 +137,7 @@ class VerifyCodeApi(APIView):
                 "access": tokens.access,
                 "refresh": tokens.refresh,
                 "is_new_user": login.created,
-                "profile": profile_get(user=login.user),
+                "profile": profile_get(user=login.user, base_url=site_url(request)),
             }
         return Response(self.OutputSerializer(data).data)
 

@@ -17,10 +17,14 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.errors import AccountDisabled, WatchBlocked
 from accounts.models import User
 from accounts.otp import otp_consume, otp_give_back, otp_issue, otp_limits_reset
+from invites.services import invite_login_record
+from project.fields import iso_8601
 from project.outages import INFRASTRUCTURE_ERRORS
 from sms.blocks import blocked_range_watch_record
 from sms.phones import phone_mask, phone_normalize, phone_recipient
 from sms.tasks import sms_enqueue
+from webhooks.events import USER_CREATED
+from webhooks.services import webhook_emit
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +106,7 @@ def code_verify(*, phone: str, code: str, client_ip: str | None = None) -> Itera
         user, created = user_get_or_create(phone=phone)
         if not user.is_active:
             raise AccountDisabled
+        invite_login_record(user=user, ip=client_ip)  # for the same-network check of referrals
         yield Login(user=user, created=created)
     except INFRASTRUCTURE_ERRORS:
         try:
@@ -127,7 +132,16 @@ def user_get_or_create(*, phone: str) -> tuple[User, bool]:
         return user, False
     try:
         with transaction.atomic():
-            return User.objects.create_user(phone=phone), True
+            user = User.objects.create_user(phone=phone)
+            webhook_emit(
+                event=USER_CREATED,
+                data={
+                    "phone": user.phone,
+                    "invite_code": user.invite.code,
+                    "date_joined": iso_8601(user.date_joined),
+                },
+            )
+            return user, True
     except IntegrityError:
         # A concurrent login of the same phone created it first.
         return User.objects.get(phone=phone), False

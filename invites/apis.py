@@ -1,13 +1,20 @@
-"""The profile API: the profile, the full referral list, and invite-code activation."""
+"""The profile API: the profile, the referral list and its stats, the referral link's QR code,
+and invite-code activation."""
 
-from datetime import datetime
+import zoneinfo
+from datetime import timedelta
+from functools import cache
 
+from django.db import DataError
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,11 +31,14 @@ from invites.errors import (
     InviteCycle,
     OwnInviteCode,
 )
-from invites.models import NEWEST_FIRST
-from invites.selectors import profile_get, referrals_of
+from invites.links import site_url
+from invites.models import NEWEST_FIRST, ReferralStatus
+from invites.qr import QR_MEDIA_TYPES, qr_code_render
+from invites.selectors import activations_per_day, local_today, profile_get, referrals_of
 from invites.services import invite_activate
-from project.fields import StrictCharField
+from project.fields import StrictCharField, iso_8601
 from project.pagination import CursorPagination
+from project.throttling import client_ip
 
 PAGE_SIZE_INVALID = _("A whole number from 1 (larger than 500 counts as 500).")
 
@@ -40,20 +50,26 @@ class ReferralListSerializer(serializers.ListSerializer):
     def to_representation(self, data) -> list[dict]:
         zone = timezone.get_current_timezone()
         return [
-            {"phone": row["phone"], "activated_at": iso_8601(row["activated_at"].astimezone(zone))}
+            {
+                "phone": row["phone"],
+                "activated_at": iso_8601(row["activated_at"].astimezone(zone)),
+                "status": row["status"],
+            }
             for row in data
         ]
 
 
-def iso_8601(moment: datetime) -> str:
-    """As DRF's DateTimeField writes a time: ISO 8601, with UTC as `Z`."""
-    text = moment.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+# Rejected referrals are listed nowhere.
+LISTED_STATUSES = [ReferralStatus.ACTIVE.value, ReferralStatus.PENDING_REVIEW.value]
 
 
 class ReferralSerializer(serializers.Serializer):
     phone = serializers.CharField()
     activated_at = serializers.DateTimeField()
+    status = serializers.ChoiceField(
+        choices=LISTED_STATUSES,
+        help_text="`pending_review`: the activation raised a fraud flag and awaits an operator.",
+    )
 
     class Meta:
         list_serializer_class = ReferralListSerializer
@@ -68,6 +84,9 @@ class ProfileApi(APIView):
         date_joined = serializers.DateTimeField()
         referrals_count = serializers.IntegerField()
         referrals = ReferralSerializer(many=True)
+        referral_link = serializers.URLField(
+            help_text="The phone page with `?ref=` the invite code, on SITE_URL or this host."
+        )
 
     @swagger_auto_schema(
         tags=["profile"],
@@ -75,13 +94,15 @@ class ProfileApi(APIView):
         operation_summary="The user's profile",
         operation_description=(
             "`referrals`: the newest 100 users who activated this user's code; "
-            "`referrals_count`: all of them. `activated_invite_code` and `invited_by` are "
+            "`referrals_count`: all of them (active and pending review; rejected ones are "
+            "neither listed nor counted). `activated_invite_code` and `invited_by` are "
             "null until the user activates a code."
         ),
         responses={200: OutputSerializer},
     )
     def get(self, request: Request) -> Response:
-        return Response(self.OutputSerializer(profile_get(user=request.user)).data)
+        profile = profile_get(user=request.user, base_url=site_url(request))
+        return Response(self.OutputSerializer(profile).data)
 
 
 class ReferralPagination(CursorPagination):
@@ -161,16 +182,204 @@ class InviteActivateApi(APIView):
         tags=["profile"],
         operation_summary="Activate someone's invite code",
         operation_description=(
-            "Case and surrounding spaces do not matter. The first check that fails answers, "
-            "in this order: `invalid`, `invite_already_activated`, `invite_code_not_found`, "
-            "`own_invite_code`, `invite_cycle`."
+            "Case and surrounding spaces do not matter; only ASCII is accepted. The first "
+            "check that fails answers, in this order: `invalid`, `invite_already_activated`, "
+            "`invite_code_not_found`, `own_invite_code`, `invite_cycle`. Past "
+            "INVITE_MAX_FAILED_PER_HOUR (10) `invite_code_not_found` answers in the moving "
+            "hour, every activation of the user answers 429 `throttled`. An activation from "
+            "the inviter's network, or past REFERRAL_MAX_PER_HOUR (10) of one code in the "
+            "moving hour, succeeds as `pending_review`."
         ),
         request_body=InputSerializer,
         responses={200: ProfileApi.OutputSerializer},
-        errors=[InviteAlreadyActivated, InviteCodeNotFound, OwnInviteCode, InviteCycle],
+        errors=[
+            InviteAlreadyActivated,
+            InviteCodeNotFound,
+            OwnInviteCode,
+            InviteCycle,
+        ],
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        invite_activate(user=request.user, code=serializer.validated_data["invite_code"])
-        return Response(ProfileApi.OutputSerializer(profile_get(user=request.user)).data)
+        invite_activate(
+            user=request.user,
+            code=serializer.validated_data["invite_code"],
+            ip=client_ip(request),
+        )
+        profile = profile_get(user=request.user, base_url=site_url(request))
+        return Response(ProfileApi.OutputSerializer(profile).data)
+
+
+STATS_DAYS_DEFAULT, STATS_DAYS_MAX = 30, 366
+# Names that zoneinfo finds on some machines but that are no IANA zone.
+NOT_ZONES = {"localtime", "posixrules"}
+
+
+@cache
+def iana_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones() - NOT_ZONES)
+
+
+class WholeNumberField(serializers.IntegerField):
+    """Digits only: DRF's own would also take "1.0" or " 7 ", which the document calls invalid."""
+
+    def to_internal_value(self, data) -> int:
+        if not (isinstance(data, str) and data.isascii() and data.isdigit() and len(data) <= 9):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TimeZoneField(StrictCharField):
+    default_error_messages = {"unknown": _("Not an IANA time zone name, e.g. Europe/Moscow.")}
+
+    def to_internal_value(self, data) -> zoneinfo.ZoneInfo:
+        name = super().to_internal_value(data)
+        if name not in iana_zones():
+            self.fail("unknown")
+        return zoneinfo.ZoneInfo(name)
+
+
+class DayCountSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="A calendar day in the time zone asked for.")
+    count = serializers.IntegerField(min_value=0)
+
+
+class ReferralStatsApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        days = WholeNumberField(min_value=1, max_value=STATS_DAYS_MAX, default=STATS_DAYS_DEFAULT)
+        tz = TimeZoneField(default=zoneinfo.ZoneInfo("UTC"))
+
+    class OutputSerializer(serializers.Serializer):
+        total = serializers.IntegerField(min_value=0, help_text="Activations in these days.")
+        days = DayCountSerializer(many=True, help_text="Every day, oldest first; today is last.")
+
+    @swagger_auto_schema(
+        tags=["profile"],
+        operation_summary="Activations of the user's code per day",
+        operation_description=(
+            "Per calendar day in the time zone `tz`, oldest first, every day present (zeros "
+            "too), today last. Rejected referrals are not counted. Anything but a whole "
+            "number of days from 1 to 366, or an IANA time zone name, is 400 `invalid`."
+        ),
+        manual_parameters=[
+            openapi.Parameter(
+                "days",
+                openapi.IN_QUERY,
+                type=openapi.TYPE_INTEGER,
+                minimum=1,
+                maximum=STATS_DAYS_MAX,
+                default=STATS_DAYS_DEFAULT,
+                description="How many days, today included: 1-366, 30 by default.",
+            ),
+            openapi.Parameter(
+                "tz",
+                openapi.IN_QUERY,
+                type=openapi.TYPE_STRING,
+                # The whole list: a client (or a fuzzer) can tell a valid name from the document.
+                enum=sorted(iana_zones()),
+                default="UTC",
+                description="An IANA time zone name, e.g. `Europe/Moscow`; UTC by default.",
+            ),
+        ],
+        responses={200: OutputSerializer},
+        errors=[lambda: ValidationError({"tz": [TimeZoneField.default_error_messages["unknown"]]})],
+    )
+    def get(self, request: Request) -> Response:
+        # A plain dict: DRF reads an empty query value as a missing one; here it is invalid.
+        serializer = self.InputSerializer(data=request.query_params.dict())
+        serializer.is_valid(raise_exception=True)
+        days, zone = serializer.validated_data["days"], serializer.validated_data["tz"]
+        last = local_today(zone)
+        try:
+            counts = activations_per_day(
+                first=last - timedelta(days=days - 1),
+                last=last,
+                zone=zone,
+                inviter_id=request.user.pk,
+            )
+        except DataError:  # a zone this PostgreSQL's time zone database does not have
+            raise ValidationError(
+                {"tz": [TimeZoneField.default_error_messages["unknown"]]}
+            ) from None
+        data = {"total": sum(day.count for day in counts), "days": counts}
+        return Response(self.OutputSerializer(data).data)
+
+
+class ImageRenderer(BaseRenderer):
+    """Declares an image media type (the API document's `produces`); the view answers the
+    image bytes itself."""
+
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        return data
+
+
+class SvgRenderer(ImageRenderer):
+    media_type = QR_MEDIA_TYPES["svg"]
+    format = "svg"
+
+
+class PngRenderer(ImageRenderer):
+    media_type = QR_MEDIA_TYPES["png"]
+    format = "png"
+
+
+class JsonErrorsNegotiation(BaseContentNegotiation):
+    """The image's kind comes from `?format=` alone, checked by the view; anything DRF renders
+    here is an error, and errors are JSON whatever the client's Accept header says (no 406,
+    and no 404 for an unknown `?format=`, which DRF's own negotiation would answer)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        renderer = next(r for r in renderers if isinstance(r, JSONRenderer))
+        return renderer, renderer.media_type
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+
+class QrCodeApi(APIView):
+    renderer_classes = [JSONRenderer, SvgRenderer, PngRenderer]
+    content_negotiation_class = JsonErrorsNegotiation
+
+    class InputSerializer(serializers.Serializer):
+        format = serializers.ChoiceField(choices=list(QR_MEDIA_TYPES), default="svg")
+
+    @swagger_auto_schema(
+        tags=["profile"],
+        operation_summary="The referral link as a QR code",
+        operation_description=(
+            "`image/svg+xml` (by default) or `image/png`, as `?format=` says; errors are "
+            "JSON as everywhere. Another `format` is 400 `invalid`."
+        ),
+        manual_parameters=[
+            openapi.Parameter(
+                "format",
+                openapi.IN_QUERY,
+                type=openapi.TYPE_STRING,
+                enum=list(QR_MEDIA_TYPES),
+                default="svg",
+                description="`svg` (default) or `png`.",
+            )
+        ],
+        responses={
+            200: openapi.Response(
+                "The QR code: `image/svg+xml` or `image/png`.",
+                schema=openapi.Schema(type=openapi.TYPE_FILE),
+            )
+        },
+        errors=[lambda: ValidationError({"format": ['"gif" is not a valid choice.']})],
+    )
+    def get(self, request: Request) -> HttpResponse:
+        # A plain dict: DRF reads an empty query value as a missing one; here it is invalid.
+        serializer = self.InputSerializer(data=request.query_params.dict())
+        serializer.is_valid(raise_exception=True)
+        kind = serializer.validated_data["format"]
+        profile = profile_get(user=request.user, base_url=site_url(request), newest=0)
+        image = qr_code_render(text=profile.referral_link, kind=kind)
+        response = HttpResponse(image, content_type=QR_MEDIA_TYPES[kind])
+        response["Content-Disposition"] = (
+            f'inline; filename="referral-{profile.invite_code}.{kind}"'
+        )
+        return response

@@ -20,6 +20,18 @@ def invite_code_generate() -> str:
     return "".join(secrets.choice(INVITE_CODE_ALPHABET) for _ in range(INVITE_CODE_LENGTH))
 
 
+# Upper-cases ASCII letters only: str.upper() maps look-alikes into the alphabet (the long s
+# U+017F -> "S", the sharp s U+00DF -> "SS", the ligature U+FB00 -> "FF"), and a code typed
+# with them must not pass for another one.
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
 def invite_code_normalize(raw: str) -> str:
-    """People type codes in any case and paste them with spaces around."""
-    return raw.strip().upper()
+    """People type codes in any case and paste them with spaces around; nothing else is
+    changed, so that anything outside the ASCII alphabet stays there for the validator."""
+    return raw.strip().translate(_ASCII_UPPER)
+
+
+def invite_code_is_valid(code: str) -> bool:
+    """Whether `code`, already normalised, is a well-formed invite code."""
+    return len(code) == INVITE_CODE_LENGTH and all(c in INVITE_CODE_ALPHABET for c in code)

@@ -1,11 +1,12 @@
-"""The profile page: the invite code and link, activating someone's code, and the referrals.
+"""The profile page: the invite code, link and QR code, activating someone's code, the
+referrals and a chart of their activations.
 
 A referral link (`/?ref=CODE`) leaves its code in a signed cookie; the profile page fills the
 activation form in with it, and the user still confirms it. Not in the session: every
 anonymous visit by a link would write a session row, kept for weeks.
 """
 
-from urllib.parse import urlencode
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,21 +14,26 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from invites.charts import bar_chart
 from invites.forms import InviteCodeForm
-from invites.selectors import profile_get, referrals_of
+from invites.links import site_url
+from invites.qr import QR_MEDIA_TYPES, qr_code_render, qr_code_svg_inline
+from invites.selectors import activations_per_day, local_today, profile_get, referrals_of
 from invites.services import invite_activate
+from project.throttling import client_ip
 from project.web import REFUSALS, OutageMixin, Refusal, refuse
 
 REFERRALS_PER_PAGE = 20
 REFERRAL_COOKIE = "referral_code"
 REFERRAL_COOKIE_SALT = "invites.referral"
 REFERRAL_COOKIE_MAX_AGE = 14 * 24 * 60 * 60  # as long as a session (which kept it before)
+CHART_DAYS = 30
 
 
 def referral_from_link(request: HttpRequest) -> str | None:
@@ -63,10 +69,6 @@ def referral_forget(response: HttpResponse) -> None:
     response.delete_cookie(REFERRAL_COOKIE, samesite="Lax")
 
 
-def referral_link(request: HttpRequest, invite_code: str) -> str:
-    return request.build_absolute_uri(f"{reverse('web:phone')}?{urlencode({'ref': invite_code})}")
-
-
 @method_decorator(never_cache, name="dispatch")  # a person's phone, code and referrals
 class ProfileView(OutageMixin, LoginRequiredMixin, View):
     template_name = "invites/profile.html"
@@ -81,7 +83,7 @@ class ProfileView(OutageMixin, LoginRequiredMixin, View):
             return Refusal(status=400).apply(self.page(request, form))
         code = form.cleaned_data["invite_code"]
         try:
-            invite_activate(user=request.user, code=code)
+            invite_activate(user=request.user, code=code, ip=client_ip(request))
         except REFUSALS as exc:
             refusal = refuse(form, "invite_code", exc)
             return refusal.apply(self.page(request, form))
@@ -91,7 +93,8 @@ class ProfileView(OutageMixin, LoginRequiredMixin, View):
         return response
 
     def page(self, request: HttpRequest, form: InviteCodeForm | None = None) -> HttpResponse:
-        profile = profile_get(user=request.user, newest=0)  # the page lists its own referrals
+        # The page lists its own referrals, a page at a time.
+        profile = profile_get(user=request.user, base_url=site_url(request), newest=0)
         suggested = referral_remembered(request)
         spent = suggested is not None and (
             # Nothing left to suggest: a code is already activated, or this is one's own link.
@@ -105,14 +108,45 @@ class ProfileView(OutageMixin, LoginRequiredMixin, View):
         paginator = Paginator(referrals_of(user=request.user), REFERRALS_PER_PAGE)
         paginator.count = profile.referrals_count  # kept with the referrals: no COUNT(*) here
         referrals = paginator.get_page(request.GET.get("page"))
+        zone = timezone.get_current_timezone()
+        last = local_today(zone)
+        days = activations_per_day(
+            first=last - timedelta(days=CHART_DAYS - 1),
+            last=last,
+            zone=zone,
+            inviter_id=request.user.pk,
+        )
         context = {
             "profile": profile,
             "form": form,
             "suggested": suggested if not form.is_bound else None,
-            "referral_link": referral_link(request, profile.invite_code),
+            "referral_link": profile.referral_link,
             "referrals": referrals,
+            "chart": bar_chart(days),
+            "qr_svg": qr_code_svg_inline(text=profile.referral_link),
         }
         response = render(request, self.template_name, context)
         if spent:
             referral_forget(response)
+        return response
+
+
+@method_decorator(never_cache, name="dispatch")
+class ProfileQrView(OutageMixin, LoginRequiredMixin, View):
+    """The referral link's QR code for download from the page (the API's needs a token)."""
+
+    redirect_field_name = None
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        kind = request.GET.get("format", "svg")
+        if kind not in QR_MEDIA_TYPES:
+            return HttpResponse(
+                _("The format is svg or png."), status=400, content_type="text/plain"
+            )
+        profile = profile_get(user=request.user, base_url=site_url(request), newest=0)
+        image = qr_code_render(text=profile.referral_link, kind=kind)
+        response = HttpResponse(image, content_type=QR_MEDIA_TYPES[kind])
+        response["Content-Disposition"] = (
+            f'attachment; filename="referral-{profile.invite_code}.{kind}"'
+        )
         return response

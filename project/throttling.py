@@ -39,7 +39,8 @@ def limiter() -> SlidingWindowCounterRateLimiter:
 def client_ip(request) -> str:
     """The client's address as the per-IP throttles see it: REMOTE_ADDR, or, behind
     NUM_PROXIES proxies, the address the nearest of them wrote into X-Forwarded-For (anything
-    further left is the client's to make up). The admin's login lock counts by it too."""
+    further left is the client's to make up). The admin's login lock and the referrals' fraud
+    signals take it too; DRF requests and the pages' plain ones alike."""
     return _IDENT.get_ident(request)
 
 
@@ -88,3 +89,4 @@ class UserThrottle(RateThrottle):
         if request.user and request.user.is_authenticated:
             return f"user:{request.user.pk}"
         return f"ip:{self.get_ident(request)}"
+

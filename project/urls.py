@@ -22,6 +22,7 @@ web = [
     path("", accounts_views.PhoneView.as_view(), name="phone"),
     path("code/", accounts_views.CodeView.as_view(), name="code"),
     path("profile/", invites_views.ProfileView.as_view(), name="profile"),
+    path("profile/qr/", invites_views.ProfileQrView.as_view(), name="profile-qr"),
     path("logout/", accounts_views.LogoutPage.as_view(), name="logout"),
 ]
 

@@ -31,6 +31,7 @@ def test_the_profile_of_a_new_user(auth_api):
         "date_joined": user.date_joined.isoformat().replace("+00:00", "Z"),
         "referrals_count": 0,
         "referrals": [],
+        "referral_link": f"http://testserver/?ref={user.invite.code}",
     }
 
 

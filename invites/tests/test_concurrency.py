@@ -6,7 +6,7 @@ from accounts.tests.factories import UserFactory
 from invites.errors import InviteAlreadyActivated, InviteCycle
 from invites.models import InviteCode, Referral
 from invites.selectors import invited_through
-from invites.services import invite_activate
+from invites.services import invite_activate, referral_review
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,3 +52,40 @@ def test_a_ring_of_simultaneous_activations_cannot_close_a_cycle(concurrently):
         assert sorted(results) == ["invite_cycle", "ok", "ok", "ok"]
         for user in ring:
             assert not invited_through(user=user, ancestor=user)
+
+
+def test_the_count_stays_exact_under_concurrent_activations_and_review_decisions(
+    concurrently, settings
+):
+    """Reviews and activations of one code at once: the count is always the number of the
+    code's referrals that are not rejected."""
+    settings.REFERRAL_MAX_PER_HOUR = 5  # some of the new ones go to review, as in real life
+    inviter = UserFactory()
+    existing = [invite_activate(user=UserFactory(), code=inviter.invite.code) for _ in range(12)]
+    newcomers = [UserFactory() for _ in range(12)]
+    decisions = ["reject", "reject", "confirm", "restore"] * 3
+    jobs = [("activate", user) for user in newcomers] + [
+        ("review", (referral, decision))
+        for referral, decision in zip(existing, decisions, strict=True)
+    ]
+    # Each existing referral also meets a second decision at the same moment.
+    jobs += [("review", (referral, "reject")) for referral in existing[::3]]
+
+    def run(job):
+        kind, item = job
+        if kind == "activate":
+            return activate(item, inviter.invite.code)
+        referral, decision = item
+        return referral_review(referral_id=referral.pk, decision=decision) is not None
+
+    for _ in range(3):
+        concurrently(run, jobs)
+        listed = Referral.objects.filter(inviter=inviter).exclude(status="rejected").count()
+        assert InviteCode.objects.get(pk=inviter.pk).referrals_count == listed
+        # The next round restores and confirms what this one rejected, and so on.
+        jobs = [
+            ("review", (r, d))
+            for r in Referral.objects.filter(inviter=inviter).order_by("?")[:10]
+            for d in ("restore", "reject")
+        ]
+    assert Referral.objects.filter(inviter=inviter).count() == 24

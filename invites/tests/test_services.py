@@ -12,6 +12,8 @@ from invites.services import invite_activate
 
 pytestmark = pytest.mark.django_db
 
+SITE = "https://referral.example.com"
+
 
 def test_activating_a_code_links_the_users_and_counts_the_referral():
     inviter, user = UserFactory(), UserFactory()
@@ -19,7 +21,7 @@ def test_activating_a_code_links_the_users_and_counts_the_referral():
     assert (referral.invitee, referral.inviter) == (user, inviter)
     inviter.refresh_from_db()
     assert inviter.invite.referrals_count == 1
-    profile = profile_get(user=user)
+    profile = profile_get(user=user, base_url=SITE)
     assert profile.activated_invite_code == inviter.invite.code
     assert profile.invited_by == inviter.phone
 
@@ -94,6 +96,8 @@ def test_a_profile_can_leave_the_referrals_to_a_paginated_list(django_assert_num
     invite_activate(user=invitee, code=inviter.invite.code)
     inviter.refresh_from_db()
     with django_assert_num_queries(1):  # the inviter only
-        profile = profile_get(user=inviter, newest=0)
+        profile = profile_get(user=inviter, base_url=SITE, newest=0)
     assert (profile.referrals_count, profile.referrals) == (1, [])
-    assert [r["phone"] for r in profile_get(user=inviter).referrals] == [invitee.phone]
+    assert [r["phone"] for r in profile_get(user=inviter, base_url=SITE).referrals] == [
+        invitee.phone
+    ]

@@ -59,6 +59,7 @@ LOCAL_APPS = [
     "accounts",
     "sms",
     "invites",
+    "webhooks",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -285,6 +286,19 @@ SMS_WATCH_MIN_SENDS = env.int("SMS_WATCH_MIN_SENDS", default=20)
 SMS_WATCH_MIN_CONVERSION = env.float("SMS_WATCH_MIN_CONVERSION", default=0.2)
 SMS_WATCH_BLOCK_SECONDS = env.int("SMS_WATCH_BLOCK_SECONDS", default=3600)
 SMS_WEBOTP_DOMAIN = env("SMS_WEBOTP_DOMAIN", default=None)
+
+# THE REFERRAL PROGRAMME: links, fraud signals, guessing, webhooks
+# ------------------------------------------------------------------------------
+# The public address the referral link and its QR code are built on, e.g.
+# https://referral.example.com; unset, the link is built on the request's own host.
+SITE_URL = env("SITE_URL", default="")
+# An activation past this many of one code in the moving hour goes to review.
+REFERRAL_MAX_PER_HOUR = env.int("REFERRAL_MAX_PER_HOUR", default=10)
+# Past this many codes not found for one user in the moving hour, activation answers 429.
+INVITE_MAX_FAILED_PER_HOUR = env.int("INVITE_MAX_FAILED_PER_HOUR", default=10)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+# Bounds each phase of a webhook POST (connect, send, wait for the answer).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 
 # REST FRAMEWORK AND JWT
 # ------------------------------------------------------------------------------

@@ -345,3 +345,33 @@ def test_the_login_and_the_profile_run_without_csp_violations(browser, phone):
     assert page.locator("button[data-copy=invite-code]").inner_text() == "Copied"
     assert page.evaluate("window.__cspViolations") == []
     assert refused == []
+
+
+def test_the_profile_shows_the_qr_code_the_chart_and_a_referral_in_review(browser, new_phone):
+    inviter_phone, friend_phone = new_phone(), new_phone()
+    inviter = log_in(browser(), inviter_phone)
+    invite_code = inviter.inner_text("#invite-code")
+    qr = inviter.locator("#qr-code svg")
+    assert qr.is_visible()
+    assert qr.bounding_box()["width"] >= 100
+    with inviter.expect_download() as downloaded:
+        inviter.click("#qr-download-png")
+    assert downloaded.value.suggested_filename == f"referral-{invite_code}.png"
+    assert downloaded.value.path().read_bytes().startswith(b"\x89PNG")
+
+    # The friend logs in from the same machine, so the same network: held for review.
+    friend = log_in(browser(locale="ru-RU"), friend_phone)
+    friend.fill("input[name=invite_code]", invite_code)
+    friend.click("button.primary")
+    friend.wait_for_url("**/profile/")
+    assert Referral.objects.get(invitee__phone=friend_phone).status == "pending_review"
+
+    inviter.reload()
+    assert inviter.inner_text("#referrals-count") == "1"
+    status = inviter.locator("table tbody tr").first.locator("[data-status]")
+    assert status.get_attribute("data-status") == "pending_review"
+    assert status.inner_text() == "in review"
+    bars = inviter.locator("#activations-chart rect")
+    assert bars.count() == 30
+    assert bars.last.get_attribute("data-count") == "1"
+    assert inviter.locator("#activations-chart rect.bar:not(.empty)").count() == 1

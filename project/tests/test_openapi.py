@@ -34,6 +34,8 @@ CONTRACT = {
     ("post", "/api/v1/auth/logout/"): {204: set(), **AUTH},
     ("get", "/api/v1/profile/"): {200: set(), **AUTH},
     ("get", "/api/v1/profile/referrals/"): {200: set(), 400: {"invalid"}, 404: {"not_found"}},
+    ("get", "/api/v1/profile/referrals/stats/"): {200: set(), 400: {"invalid"}},
+    ("get", "/api/v1/profile/qr/"): {200: set(), 400: {"invalid"}},
     ("post", "/api/v1/profile/invite/"): {
         200: set(),
         400: {"own_invite_code"},
@@ -150,7 +152,10 @@ def test_request_bodies_are_the_views_input_serializers(schema):
         "date_joined",
         "referrals_count",
         "referrals",
+        "referral_link",
     }
+    referral = schema["definitions"]["Referral"]
+    assert referral["properties"]["status"]["enum"] == ["active", "pending_review"]
 
 
 def test_429_answers_document_the_retry_after_header(schema):
@@ -208,3 +213,23 @@ def test_the_docs_pages_load_only_local_static_files(client, page):
         for outside in (b"fonts.googleapis", b"fonts.gstatic", b"unpkg.com", b"cdn.jsdelivr"):
             assert outside not in body, (url, outside)
     assert '"validatorUrl": null' in html or page == "/api/redoc/"
+
+
+def test_the_qr_code_is_documented_as_an_image_and_its_errors_as_json(schema):
+    operation = schema["paths"]["/api/v1/profile/qr/"]["get"]
+    assert set(operation["produces"]) == {"application/json", "image/svg+xml", "image/png"}
+    assert operation["responses"]["200"]["schema"] == {"type": "file"}
+    [format_] = [p for p in operation["parameters"] if p["name"] == "format"]
+    assert (format_["in"], format_["enum"], format_["default"]) == ("query", ["svg", "png"], "svg")
+
+
+def test_the_stats_parameters_are_documented_with_their_bounds(schema):
+    operation = schema["paths"]["/api/v1/profile/referrals/stats/"]["get"]
+    params = {p["name"]: p for p in operation["parameters"]}
+    assert (params["days"]["minimum"], params["days"]["maximum"]) == (1, 366)
+    assert params["tz"]["default"] == "UTC"
+    assert {"UTC", "Europe/Moscow", "Asia/Kamchatka"} <= set(params["tz"]["enum"])
+    assert "localtime" not in params["tz"]["enum"]
+    days = schema["definitions"]["ReferralStatsResponse"]["properties"]["days"]
+    assert days["items"]["$ref"] == "#/definitions/DayCount"
+    assert set(schema["definitions"]["DayCount"]["properties"]) == {"date", "count"}
