@@ -15,10 +15,12 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.errors import AccountDisabled, WatchBlocked
+from accounts.metrics import OTP_SENDS, OTP_VERIFIES
 from accounts.models import User
 from accounts.otp import otp_consume, otp_give_back, otp_issue, otp_limits_reset
 from invites.services import invite_login_record
 from project.fields import iso_8601
+from project.metrics import outcome_of
 from project.outages import INFRASTRUCTURE_ERRORS
 from sms.blocks import blocked_range_watch_record
 from sms.phones import phone_mask, phone_normalize, phone_recipient
@@ -66,11 +68,18 @@ def code_send(*, phone: str, client_ip: str | None = None) -> CodeSent:
     other limit in the code store's one script (blocked range, per-IP rate, SMS budget, range
     rate, the phone's caps and cooldown). `client_ip`: the requester, for the per-IP rate
     (None for callers that are not a request: no per-IP rate). A test number (OTP_TEST_NUMBERS)
-    is answered as usual and sent nothing.
-
-    Every outcome of a send-code passes here once, `ok` or the refusal's code: the place to
-    count them.
+    is answered as usual and sent nothing. Every outcome is counted once, here.
     """
+    try:
+        sent = _code_send(phone=phone, client_ip=client_ip)
+    except Exception as exc:
+        OTP_SENDS.labels(outcome=outcome_of(exc)).inc()
+        raise
+    OTP_SENDS.labels(outcome="ok").inc()
+    return sent
+
+
+def _code_send(*, phone: str, client_ip: str | None) -> CodeSent:
     try:
         phone = phone_recipient(phone)
         with otp_issue(phone=phone, client_ip=client_ip) as issued:
@@ -100,20 +109,27 @@ def code_verify(*, phone: str, code: str, client_ip: str | None = None) -> Itera
     the code is given back, so that it works once the service is back (it would otherwise
     answer code_expired, and the cooldown would refuse a new one).
     """
-    phone = phone_normalize(phone)
-    consumed = otp_consume(phone=phone, code=code, client_ip=client_ip)
+    try:
+        phone = phone_normalize(phone)
+        consumed = otp_consume(phone=phone, code=code, client_ip=client_ip)
+    except Exception as exc:
+        OTP_VERIFIES.labels(outcome=outcome_of(exc)).inc()
+        raise
     try:
         user, created = user_get_or_create(phone=phone)
         if not user.is_active:
             raise AccountDisabled
         invite_login_record(user=user, ip=client_ip)  # for the same-network check of referrals
         yield Login(user=user, created=created)
-    except INFRASTRUCTURE_ERRORS:
-        try:
-            otp_give_back(consumed)
-        except INFRASTRUCTURE_ERRORS as exc:
-            logger.warning("login code of %s not given back: %s", phone_mask(phone), exc)
+    except Exception as exc:
+        OTP_VERIFIES.labels(outcome=outcome_of(exc)).inc()
+        if isinstance(exc, INFRASTRUCTURE_ERRORS):
+            try:
+                otp_give_back(consumed)
+            except INFRASTRUCTURE_ERRORS as down:
+                logger.warning("login code of %s not given back: %s", phone_mask(phone), down)
         raise
+    OTP_VERIFIES.labels(outcome="ok").inc()
     logger.debug("login of %s (new user: %s)", phone_mask(phone), created)
 
 

@@ -13,6 +13,7 @@ from rest_framework.exceptions import APIException, ValidationError
 
 from invites.codes import invite_code_is_valid, invite_code_normalize, validate_invite_code
 from invites.errors import InviteAlreadyActivated, InviteCodeNotFound, InviteCycle, OwnInviteCode
+from invites.metrics import ACTIVATIONS
 from invites.models import COUNTED_STATUSES, InviteCode, Referral, ReferralFlag, ReferralStatus
 from invites.selectors import invited_through
 from project.exceptions import error_code
@@ -130,6 +131,7 @@ def invite_activate(*, user, code: str, ip: str | None = None) -> Referral:
 
 def _activation_outcome(outcome: str, *, user, referral: Referral | None = None) -> None:
     """Every activation ends here once, `ok` or its error code: the one place to count them."""
+    ACTIVATIONS.labels(outcome=outcome).inc()
     if referral is None:
         logger.debug("%s: invite activation refused: %s", phone_mask(user.phone), outcome)
         return

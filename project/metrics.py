@@ -29,8 +29,9 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from rest_framework import exceptions
 
-from project.exceptions import error_body
+from project.exceptions import error_body, error_code
 from project.outages import INFRASTRUCTURE_ERRORS
+from sms.metrics import BlockedRangesCollector
 
 logger = logging.getLogger(__name__)
 
@@ -114,5 +115,15 @@ def metrics(request: HttpRequest) -> HttpResponse:
     output = generate_latest(registry)
     gauges = CollectorRegistry()
     gauges.register(QueueCollector())
+    gauges.register(BlockedRangesCollector())
     output += generate_latest(gauges)
     return HttpResponse(output, content_type=CONTENT_TYPE_LATEST)
+
+
+def outcome_of(exc: BaseException) -> str:
+    """The `outcome` label of a refusal: its error code, as the API would answer it."""
+    if isinstance(exc, exceptions.APIException):
+        return error_code(exc)
+    if isinstance(exc, INFRASTRUCTURE_ERRORS):
+        return "service_unavailable"
+    return "server_error"

@@ -89,4 +89,3 @@ class UserThrottle(RateThrottle):
         if request.user and request.user.is_authenticated:
             return f"user:{request.user.pk}"
         return f"ip:{self.get_ident(request)}"
-

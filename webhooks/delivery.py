@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from standardwebhooks import Webhook
 
+from webhooks.metrics import DELIVERIES
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ def webhook_attempt(*, delivery_id: int, attempt: int) -> Attempted:
     """
     started = timezone.now()
     if not _claim(delivery_id, attempt, started):
+        DELIVERIES.labels(outcome="skipped").inc()
         return Attempted("skipped")
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     endpoint = delivery.endpoint
@@ -128,7 +130,8 @@ def webhook_attempt(*, delivery_id: int, attempt: int) -> Attempted:
         result = Attempted("failed")
         fields["status"] = DeliveryStatus.FAILED
     WebhookDelivery.objects.filter(pk=delivery.pk).update(**fields)
-    # The one place every attempt's outcome is known (a metric of deliveries belongs here).
+    # The one place every attempt's outcome is known.
+    DELIVERIES.labels(outcome=result.outcome).inc()
     logger.info(
         "webhook %s %s to %s: attempt %s, %s (%s)",
         delivery.event_type,
