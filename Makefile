@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: help install run test e2e lint format requirements worker flower bench bench-smoke faults faults-smoke
+.PHONY: help install run test e2e lint format requirements worker flower bench bench-smoke faults faults-smoke abuse abuse-smoke
 
 help:
 	@echo "make run    run the service (embedded, or on PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)"
@@ -55,6 +55,14 @@ faults: install
 
 faults-smoke: install
 	$(BIN)/pytest -m drill --smoke
+
+# An attacker (SMS pumping, a bomber, a guesser) against a stack of its own, while people log
+# in: what got through next to the caps the settings allow.
+abuse: install
+	$(BIN)/pytest -m abuse
+
+abuse-smoke: install
+	$(BIN)/pytest -m abuse --smoke
 
 worker: install
 	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-project.settings.local} $(BIN)/celery -A worker worker --loglevel INFO

@@ -24,20 +24,26 @@ _phones = itertools.count(1)
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--smoke", action="store_true", help="drills (-m drill): every drill, at a small scale"
+        "--smoke",
+        action="store_true",
+        help="drills (-m drill) and the attacker (-m abuse): every one, at a small scale",
     )
 
 
+# Markers of runs that only happen when a -m expression names them.
+OPT_IN = ("drill", "abuse")
+
+
 def pytest_collection_modifyitems(config, items):
-    """The drills (make faults) run only when a -m expression names them: `pytest -m drill`.
-    They stop and kill servers for minutes, so a plain run, or `-m "not browser"`, leaves
-    them out."""
-    if "drill" in (config.getoption("markexpr") or ""):
-        return
-    drills = [item for item in items if item.get_closest_marker("drill")]
-    if drills:
-        config.hook.pytest_deselected(items=drills)
-        items[:] = [item for item in items if not item.get_closest_marker("drill")]
+    """The drills (make faults: `pytest -m drill`) and the attacker (make abuse: `pytest -m
+    abuse`) run only when a -m expression names them: they stop, kill and flood servers for
+    minutes, so a plain run, or `-m "not browser"`, leaves them out."""
+    named = config.getoption("markexpr") or ""
+    left_out = [m for m in OPT_IN if m not in named]
+    skipped = [item for item in items if any(item.get_closest_marker(m) for m in left_out)]
+    if skipped:
+        config.hook.pytest_deselected(items=skipped)
+        items[:] = [item for item in items if item not in skipped]
 
 
 @pytest.fixture(autouse=True)

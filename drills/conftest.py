@@ -16,7 +16,7 @@ VISIBILITY_TIMEOUT = 10
 QUERY_TIMEOUT = 2
 CONNECT_TIMEOUT = 2
 
-REPORT = pytest.StashKey[list]()
+REPORTS = pytest.StashKey[dict]()
 
 
 @pytest.fixture(scope="session")
@@ -85,25 +85,37 @@ def inviter(api) -> dict:
     return api.login("+79200000002")
 
 
-class DrillReport:
-    def __init__(self, rows: list) -> None:
-        self.rows = rows
+class Report:
+    """A Markdown table printed at the end of the run."""
 
-    def add(self, drill: str, happened: str, lost: int) -> None:
-        self.rows.append((drill, happened, lost))
+    def __init__(self, title: str, columns: tuple[str, ...]) -> None:
+        self.title, self.columns, self.rows = title, columns, []
+
+    def add(self, *row) -> None:
+        self.rows.append(row)
+
+
+def report(request, title: str, *columns: str) -> Report:
+    reports = request.config.stash.setdefault(REPORTS, {})
+    return reports.setdefault(title, Report(title, columns))
 
 
 @pytest.fixture
-def drill_report(request) -> DrillReport:
-    return DrillReport(request.config.stash.setdefault(REPORT, []))
+def drill_report(request) -> Report:
+    """.add(drill, what happened, lost)"""
+    return report(request, "drills", "drill", "what happened", "lost")
+
+
+@pytest.fixture
+def abuse_report(request) -> Report:
+    """.add(attack, what got through, the most the settings allow)"""
+    return report(request, "abuse", "attack", "what got through", "cap from the settings")
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    rows = config.stash.get(REPORT, [])
-    if not rows:
-        return
-    terminalreporter.section("drills")
-    terminalreporter.write_line("| drill | what happened | lost |")
-    terminalreporter.write_line("| --- | --- | --- |")
-    for drill, happened, lost in rows:
-        terminalreporter.write_line(f"| {drill} | {happened} | {lost} |")
+    for table in config.stash.get(REPORTS, {}).values():
+        terminalreporter.section(table.title)
+        terminalreporter.write_line("| " + " | ".join(table.columns) + " |")
+        terminalreporter.write_line("|" + " --- |" * len(table.columns))
+        for row in table.rows:
+            terminalreporter.write_line("| " + " | ".join(map(str, row)) + " |")
