@@ -1,10 +1,12 @@
 """`make bench`: the real stack on this machine, measured in one run.
 
-Starts gunicorn and one Celery worker (the harness's Stack, production settings) on PostgreSQL
-and Redis databases of the bench's own, seeds referrals, then measures with wrk at 16
-connections: the profile with 0, 1,000 and 100,000 referrals, a page of the largest one's
-referrals, send-code and verify-code, each right after a run of /healthz (the ceiling of any
-endpoint here), and the CPU each part of the stack used meanwhile; then the time one worker
+Starts gunicorn and one Celery worker (the harness's Stack, production settings, every abuse
+defence on) on PostgreSQL and Redis databases of the bench's own, seeds referrals, then
+measures with wrk at 16 connections: the profile with 0, 1,000 and 100,000 referrals, a page of
+the largest one's referrals, send-code, send-code refused (one phone again and again),
+verify-code with the right code (a new user each) and with a wrong one, each right after a run
+of /healthz (the ceiling of any endpoint here), and the CPU each part of the stack used
+meanwhile; then the time one worker
 process takes to deliver 1,000 queued codes, and end-to-end logins of 50 concurrent users.
 Prints the tables (requests/s, p50/p99, throughput as a ratio of the /healthz run before it;
 CPU-seconds), checks the targets, and writes the lot as JSON to bench/results/latest.json.
@@ -99,15 +101,20 @@ def main() -> int:
             "send-code", Load("/", "send_code.lua", args=(1,), warmup_args=(0,))
         )
         purge_queue()
+        measure_next_to_healthz("send-code refused (429)", Load("/", "send_code_again.lua"))
         codes = prepared["codes"]
         measure_next_to_healthz(
-            "verify-code",
+            "verify-code (right code, new user)",
             Load(
                 "/",
                 "verify_code.lua",
                 args=(codes["measure"], 2),
                 warmup_args=(codes["warmup"], 2),
             ),
+        )
+        measure_next_to_healthz(
+            "verify-code (wrong code)",
+            Load("/", "verify_code.lua", args=(codes["wrong"], 2)),
         )
         # The /healthz row: the first of its runs, with the mean and all of them.
         endpoints = {

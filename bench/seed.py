@@ -4,8 +4,9 @@ from pathlib import Path
 
 
 def prepare(run_dir: Path, *, smoke: bool) -> dict:
-    """Users with 0 to 100,000 referrals and their tokens, and codes issued for verify-code
-    (a file of "phone code" lines for the warm-up and one for the measurement)."""
+    """Users with 0 to 100,000 referrals and their tokens, and codes issued for verify-code:
+    files of "phone code" lines, for the warm-up, for the measurement with the right codes,
+    and for one with wrong codes (each phone's code plus one)."""
     from django.db import connection
 
     from accounts.otp import otp_issue
@@ -20,12 +21,17 @@ def prepare(run_dir: Path, *, smoke: bool) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh bulk data: give the planner its statistics
 
+    measured = 500 if smoke else 30_000
     codes = {}
-    for name, first, count in [("warmup", 0, 2_000), ("measure", 2_000, 500 if smoke else 30_000)]:
+    sets = [("warmup", 0, 2_000), ("measure", 2_000, measured), ("wrong", 40_000, measured)]
+    for name, first, count in sets:
         codes[name] = run_dir / f"codes-{name}.txt"
         with codes[name].open("w") as out:
             for n in range(first, first + count):
                 phone = f"+7925{n:07d}"
                 with otp_issue(phone=phone) as issued:
-                    out.write(f"{phone} {issued.code}\n")
+                    code = issued.code
+                    if name == "wrong":
+                        code = f"{(int(code) + 1) % 10 ** len(code):0{len(code)}d}"
+                    out.write(f"{phone} {code}\n")
     return {"tokens": tokens, "codes": codes, "sizes": sizes}

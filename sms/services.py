@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import DatabaseError
-from django.db.models import F
 from django.utils import timezone
 
 from sms.backends import get_backends
@@ -109,51 +108,52 @@ def _send_through(backend: BaseSmsBackend, message: SmsMessage, *, breaker: bool
 # ------------------------------------------------------------------------------
 
 
-def message_log_start(*, task_id: str | None, phone: str) -> int | None:
-    """The log row of this task's message (made on its first attempt); its id, or None."""
+# What an attempt writes over the row of an earlier attempt of the same task.
+_ATTEMPT_FIELDS = [
+    "attempts",
+    "status",
+    "backend",
+    "provider_message_id",
+    "price",
+    "currency",
+    "error",
+    "sent_at",
+    "updated_at",
+]
+
+
+def message_log_record(
+    *,
+    task_id: str | None,
+    phone: str,
+    attempt: int,
+    delivery: Delivery | None = None,
+    error: TransportError | None = None,
+    final: bool = True,
+) -> None:
+    """The log row of a task's message after its attempt number `attempt` (from 1): sent
+    (`delivery`), failed (`error`, `final`), or queued again for a retry (`error`, not final).
+
+    One statement (an upsert on the task id) and so one database round trip per attempt: the
+    worker runs hundreds of deliveries in threads, and the log must cost them little. A log
+    that cannot be written is skipped: the SMS matters more.
+    """
+    now = timezone.now()
+    row = SmsLog(task_id=task_id, phone=phone, attempts=attempt, updated_at=now)
+    if delivery is not None:
+        receipt = delivery.receipt
+        row.status, row.backend, row.sent_at = SmsLog.Status.SENT, delivery.backend, now
+        row.provider_message_id = receipt.message_id or ""
+        row.price, row.currency = receipt.price, receipt.currency or ""
+    else:
+        row.status = SmsLog.Status.FAILED if final else SmsLog.Status.QUEUED
+        row.backend, row.error = error.backend or "", str(error)[:1000]
     try:
-        if task_id is None:
-            row = SmsLog.objects.create(phone=phone, attempts=1)
-        else:
-            row, _ = SmsLog.objects.get_or_create(task_id=task_id, defaults={"phone": phone})
-            SmsLog.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+        SmsLog.objects.bulk_create(
+            [row], update_conflicts=True, unique_fields=["task_id"], update_fields=_ATTEMPT_FIELDS
+        )
     except DatabaseError as exc:
-        logger.warning("sms log unavailable, sending without it: %s", exc)
-        return None
-    return row.pk
-
-
-def _log_update(log_id: int | None, **fields) -> None:
-    if log_id is None:
-        return
-    try:
-        SmsLog.objects.filter(pk=log_id).update(updated_at=timezone.now(), **fields)
-    except DatabaseError as exc:
-        logger.warning("sms log row %s not updated: %s", log_id, exc)
-
-
-def message_log_sent(*, log_id: int | None, delivery: Delivery) -> None:
-    receipt = delivery.receipt
-    _log_update(
-        log_id,
-        status=SmsLog.Status.SENT,
-        backend=delivery.backend,
-        provider_message_id=receipt.message_id or "",
-        price=receipt.price,
-        currency=receipt.currency or "",
-        error="",
-        sent_at=timezone.now(),
-    )
-
-
-def message_log_failed(*, log_id: int | None, error: TransportError) -> None:
-    _log_update(
-        log_id, status=SmsLog.Status.FAILED, backend=error.backend or "", error=str(error)[:1000]
-    )
-
-
-def message_log_retrying(*, log_id: int | None, error: TransportError) -> None:
-    _log_update(log_id, backend=error.backend or "", error=str(error)[:1000])
+        logger.warning("sms log row of task %s not written: %s", task_id, exc)
 
 
 FINAL = [SmsLog.Status.DELIVERED, SmsLog.Status.FAILED]

@@ -12,20 +12,13 @@ from django.db import connection
 
 from sms.backends.base import TransportError
 from sms.phones import phone_mask
-from sms.services import (
-    message_log_failed,
-    message_log_prune,
-    message_log_retrying,
-    message_log_sent,
-    message_log_start,
-    sms_send,
-)
+from sms.services import message_log_prune, message_log_record, sms_send
 
 logger = logging.getLogger(__name__)
 
 
 def _release_database() -> None:
-    """Hand the database connection back between the log writes: a worker runs hundreds of
+    """Hand the database connection back after the log's write: a worker runs hundreds of
     deliveries in threads, each mostly waiting on a gateway, and must not hold a PostgreSQL
     connection per thread while it waits. (Inside a test's transaction there is nothing to
     hand back.)"""
@@ -44,24 +37,19 @@ def _release_database() -> None:
     time_limit=settings.SMS_TASK_TIME_LIMIT_SECONDS + 5,
 )
 def sms_deliver(self, phone: str, text: str) -> None:
-    log_id = message_log_start(task_id=self.request.id, phone=phone)
-    _release_database()
+    attempt = {"task_id": self.request.id, "phone": phone, "attempt": self.request.retries + 1}
     try:
         delivery = sms_send(phone=phone, text=text)
     except TransportError as exc:
+        last = exc.permanent or self.request.retries >= self.max_retries
+        message_log_record(**attempt, error=exc, final=last)
+        _release_database()
         if exc.permanent:
             logger.error("sms to %s refused by the gateway: %s", phone_mask(phone), exc)
-            message_log_failed(log_id=log_id, error=exc)
-            _release_database()
             return
-        if self.request.retries >= self.max_retries:
-            message_log_failed(log_id=log_id, error=exc)
-        else:
-            message_log_retrying(log_id=log_id, error=exc)
-        _release_database()
         # Exponential backoff: 1, 2, 4, 8, 16 s.
         raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
-    message_log_sent(log_id=log_id, delivery=delivery)
+    message_log_record(**attempt, delivery=delivery)
     _release_database()
 
 

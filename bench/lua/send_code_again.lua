@@ -1,0 +1,7 @@
+-- POST send-code to one phone again and again: after the first, every answer is a refusal
+-- (429 resend_too_soon, then too_many_codes), what a flood of one number meets.
+dofile("bench/lua/report.lua")
+
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"phone": "+79270000001"}'
