@@ -16,12 +16,14 @@ from collections import Counter
 
 import pytest
 
-from harness import Api, Stack
+from drills.conftest import live_stack
+from harness import Api
 
 pytestmark = pytest.mark.abuse
 
 # What the stack changes of the contract's defaults (see the module's docstring).
 ENV = {
+    "WEB_CONCURRENCY": "2",
     "NUM_PROXIES": "1",
     "SMS_WATCH_GRACE_SECONDS": "2",
     "OTP_RESEND_COOLDOWN_SECONDS": "1",
@@ -61,17 +63,10 @@ def address() -> dict:
 @pytest.fixture(scope="module")
 def target(postgres, redis, tmp_path_factory) -> Api:
     """A stack of its own on the drills' servers (other databases), defences on."""
-    with Stack(
-        tmp_path_factory.mktemp("abuse"),
-        database_url=postgres.url("referral_abuse"),
-        redis_url=redis.database(2),
-        broker_url=redis.database(3),
-        env=ENV,
+    with live_stack(
+        tmp_path_factory.mktemp("abuse"), postgres.url("referral_abuse"), redis, 2, ENV
     ) as stack:
-        stack.migrate()
-        web = stack.web(WEB_CONCURRENCY="2")
-        stack.worker()
-        yield Api(web.url)
+        yield Api(stack.web_process.url)
 
 
 def test_an_attacker_gets_no_more_than_the_caps_and_people_still_log_in(

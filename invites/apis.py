@@ -33,7 +33,7 @@ from invites.errors import (
 )
 from invites.links import site_url
 from invites.models import NEWEST_FIRST, ReferralStatus
-from invites.qr import QR_MEDIA_TYPES, qr_code_render
+from invites.qr import QR_MEDIA_TYPES, referral_qr_response
 from invites.selectors import activations_per_day, local_today, profile_get, referrals_of
 from invites.services import invite_activate
 from project.fields import StrictCharField, iso_8601
@@ -376,10 +376,4 @@ class QrCodeApi(APIView):
         serializer = self.InputSerializer(data=request.query_params.dict())
         serializer.is_valid(raise_exception=True)
         kind = serializer.validated_data["format"]
-        profile = profile_get(user=request.user, base_url=site_url(request), newest=0)
-        image = qr_code_render(text=profile.referral_link, kind=kind)
-        response = HttpResponse(image, content_type=QR_MEDIA_TYPES[kind])
-        response["Content-Disposition"] = (
-            f'inline; filename="referral-{profile.invite_code}.{kind}"'
-        )
-        return response
+        return referral_qr_response(request, kind=kind, disposition="inline")

@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from invites.charts import bar_chart
 from invites.forms import InviteCodeForm
 from invites.links import site_url
-from invites.qr import QR_MEDIA_TYPES, qr_code_render, qr_code_svg_inline
+from invites.qr import QR_MEDIA_TYPES, qr_code_svg_inline, referral_qr_response
 from invites.selectors import activations_per_day, local_today, profile_get, referrals_of
 from invites.services import invite_activate
 from project.throttling import client_ip
@@ -143,10 +143,4 @@ class ProfileQrView(OutageMixin, LoginRequiredMixin, View):
             return HttpResponse(
                 _("The format is svg or png."), status=400, content_type="text/plain"
             )
-        profile = profile_get(user=request.user, base_url=site_url(request), newest=0)
-        image = qr_code_render(text=profile.referral_link, kind=kind)
-        response = HttpResponse(image, content_type=QR_MEDIA_TYPES[kind])
-        response["Content-Disposition"] = (
-            f'attachment; filename="referral-{profile.invite_code}.{kind}"'
-        )
-        return response
+        return referral_qr_response(request, kind=kind, disposition="attachment")

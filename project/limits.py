@@ -47,19 +47,16 @@ class FailureLimit:
 
     def check(self) -> None:
         """Raise RetryLater when the window already holds `limit` failures."""
-        try:
-            if self._limiter().test(self.item, self.scope, self.key):
-                return
-            refusal = self._refusal()
-        except INFRASTRUCTURE_ERRORS as exc:
-            logger.warning("limit %s skipped, Redis unavailable: %s", self.scope, exc)
-            return
-        raise refusal
+        self._within(lambda limiter: limiter.test(self.item, self.scope, self.key))
 
     def record(self) -> None:
         """Count one failure; raise RetryLater when it is past the limit (then not counted)."""
+        self._within(lambda limiter: limiter.hit(self.item, self.scope, self.key))
+
+    def _within(self, allowed) -> None:
+        """Raise RetryLater unless `allowed(limiter)`; with Redis down, a fence lets through."""
         try:
-            if self._limiter().hit(self.item, self.scope, self.key):
+            if allowed(self._limiter()):
                 return
             refusal = self._refusal()
         except INFRASTRUCTURE_ERRORS as exc:

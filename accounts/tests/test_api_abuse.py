@@ -14,22 +14,13 @@ from django.db import OperationalError
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from accounts.tests.calls import SEND, VERIFY, send, verify
 from sms.blocks import blocked_ranges_changed
 from sms.models import BlockedRange
 
-SEND = "/api/v1/auth/send-code/"
-VERIFY = "/api/v1/auth/verify-code/"
 INBOX = "/api/v1/dev/sms/"
 
 pytestmark = pytest.mark.django_db
-
-
-def send(api, phone):
-    return api.post(SEND, {"phone": phone}, format="json")
-
-
-def verify(api, phone, code):
-    return api.post(VERIFY, {"phone": phone, "code": code}, format="json")
 
 
 def refusal(response) -> tuple[int, str]:

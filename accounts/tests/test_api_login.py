@@ -6,20 +6,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from accounts.tests.calls import SEND, VERIFY, send, verify
 from invites.codes import INVITE_CODE_ALPHABET
 
-SEND = "/api/v1/auth/send-code/"
-VERIFY = "/api/v1/auth/verify-code/"
-
 pytestmark = pytest.mark.django_db
-
-
-def send(api, phone):
-    return api.post(SEND, {"phone": phone}, format="json")
-
-
-def verify(api, phone, code):
-    return api.post(VERIFY, {"phone": phone, "code": code}, format="json")
 
 
 # send-code

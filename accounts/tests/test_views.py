@@ -10,26 +10,13 @@ from django.test import Client
 from django.utils import translation
 
 from accounts.models import User
+from accounts.tests.calls import CODE_PAGE, LOGOUT, PHONE_PAGE, PROFILE_PAGE, error_codes
+from accounts.tests.calls import page_send as send
+from accounts.tests.calls import page_verify as verify
 from accounts.tests.factories import UserFactory
 from sms.errors import InvalidPhone
 
-PHONE_PAGE, CODE_PAGE, PROFILE_PAGE, LOGOUT = "/", "/code/", "/profile/", "/logout/"
-
 pytestmark = pytest.mark.django_db
-
-
-def error_codes(response, field: str | None, form: str = "form") -> list[str]:
-    """The codes of the errors next to `field` (None: the form's own) on the rendered page."""
-    errors = response.context[form].errors.as_data()
-    return [error.code for error in errors.get(field or "__all__", [])]
-
-
-def send(client, phone: str):
-    return client.post(PHONE_PAGE, {"phone": phone})
-
-
-def verify(client, code: str):
-    return client.post(CODE_PAGE, {"code": code})
 
 
 def resend(client):

@@ -5,25 +5,13 @@ from django.db import OperationalError
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from accounts.tests.calls import CODE_PAGE, PHONE_PAGE, PROFILE_PAGE, error_codes
+from accounts.tests.calls import page_send as send
+from accounts.tests.calls import page_verify as verify
 from sms.blocks import blocked_ranges_changed
 from sms.models import BlockedRange
 
-PHONE_PAGE, CODE_PAGE, PROFILE_PAGE = "/", "/code/", "/profile/"
-
 pytestmark = pytest.mark.django_db
-
-
-def error_codes(response, field: str | None, form: str = "form") -> list[str]:
-    errors = response.context[form].errors.as_data()
-    return [error.code for error in errors.get(field or "__all__", [])]
-
-
-def send(client, phone: str):
-    return client.post(PHONE_PAGE, {"phone": phone})
-
-
-def verify(client, code: str):
-    return client.post(CODE_PAGE, {"code": code})
 
 
 @pytest.mark.parametrize(

@@ -9,21 +9,11 @@ import logging
 import pytest
 from django.utils import timezone
 
+from accounts.tests.calls import send, verify
 from sms.blocks import blocked_ranges_lift, blocked_ranges_make_permanent
 from sms.models import BlockedRange
 
-SEND = "/api/v1/auth/send-code/"
-VERIFY = "/api/v1/auth/verify-code/"
-
 pytestmark = pytest.mark.django_db
-
-
-def send(api, phone):
-    return api.post(SEND, {"phone": phone}, format="json")
-
-
-def verify(api, phone, code):
-    return api.post(VERIFY, {"phone": phone, "code": code}, format="json")
 
 
 @pytest.fixture
