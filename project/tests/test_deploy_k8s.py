@@ -33,8 +33,8 @@ SECRET_NAMES = {
 }
 # Set by the manifests for Kubernetes' sake, not settings of the service.
 DEPLOY_ONLY_NAMES = {"POD_IP", "PROMETHEUS_MULTIPROC_DIR", "KEDA_REDIS_PASSWORD", "FLOWER_PORT"}
-# The contract's variables ("Configuration") that .env.example does not list yet.
-CONTRACT_NAMES = {"SITE_URL"}
+# The contract's variables ("Configuration") that .env.example does not list yet: none.
+CONTRACT_NAMES: set[str] = set()
 PLACEHOLDER = "change-me"
 # Paths inside the containers, not on this machine.
 TMP = "/tmp"  # noqa: S108
