@@ -65,10 +65,13 @@ def sms_enqueue(*, phone: str, text: str, expires_in: int) -> None:
     """Queue the message for a worker; the request that calls this does not wait for delivery.
 
     `argsrepr` keeps the text (it holds the login code) out of worker logs and task events;
-    `expires` drops a message whose code would be dead on arrival.
+    `expires` drops a message whose code would be dead on arrival. On RabbitMQ (publisher
+    confirms) the publish waits for the broker's confirm at most `confirm_timeout`, so a
+    broker that hangs gives a 503 rather than a hung request; other brokers ignore it.
     """
     sms_deliver.apply_async(
         args=(phone, text),
         expires=expires_in,
         argsrepr=repr((phone_mask(phone), "<text hidden>")),
+        confirm_timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT,
     )

@@ -1,4 +1,5 @@
-"""kombu's Redis transport, surviving a lost connection, and with one client per channel.
+"""kombu's Redis transports (plain and Sentinel), surviving a lost connection, and with one
+client per channel.
 
 With Celery and kombu 5.7.0, after the worker loses Redis it empties the broken connection,
 then still uses it (to put unacknowledged messages back, or to reject a message that failed
@@ -9,6 +10,10 @@ logged, and the worker reconnects. The messages are safe either way: unacknowled
 they go back to the queue after the visibility timeout. drills/test_redis.py (the Redis drill)
 shows the worker carrying on after Redis comes back.
 
+kombu's Sentinel channel builds its pool the same way (from the same connection parameters),
+so it has the same flaw when the master dies under it, and gets the same fix; the Sentinel
+drill (drills/test_sentinel.py) kills the master under a worker of this transport.
+
 kombu also builds a new redis client object for every message it publishes; with redis-py 8
 that costs more than the LPUSH it sends. A client is only a handle on the connection pool,
 so each channel keeps one (a new one when the pool is replaced after a lost connection).
@@ -18,7 +23,9 @@ from kombu.transport import redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 
-class Channel(redis.Channel):
+class SurvivingChannel:
+    """What both channels below add to kombu's."""
+
     _sync_client = None
 
     def _create_client(self, asynchronous: bool = False):
@@ -35,5 +42,17 @@ class Channel(redis.Channel):
         return super()._connparams(asynchronous=asynchronous)
 
 
+class Channel(SurvivingChannel, redis.Channel):
+    pass
+
+
 class Transport(redis.Transport):
     Channel = Channel
+
+
+class SentinelChannel(SurvivingChannel, redis.SentinelChannel):
+    pass
+
+
+class SentinelTransport(redis.SentinelTransport):
+    Channel = SentinelChannel

@@ -16,6 +16,9 @@ OPTIONS["query_timeout"] (seconds, DATABASE_QUERY_TIMEOUT_SECONDS) sets both bou
 PostgreSQL's own statement_timeout, which cancels a slow query and keeps the connection, and
 one second later the client's, for a server that does not answer at all. Connecting is bounded
 by connect_timeout, which libpq no longer enforces itself once a wait callback is set.
+OPTIONS["statement_timeout_on_connect"] False leaves the first out of the connection's startup
+options: PgBouncer refuses them (DATABASE_POOLER=pgbouncer), and the role or database carries
+the statement_timeout there instead.
 """
 
 import select
@@ -92,9 +95,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def get_connection_params(self) -> dict:
         params = super().get_connection_params()
         query_seconds = params.pop("query_timeout", None)
-        if query_seconds:
+        on_connect = params.pop("statement_timeout_on_connect", True)
+        if query_seconds and on_connect:
             statement_timeout = f"-c statement_timeout={round(query_seconds * 1000)}"
             params["options"] = f"{params.get('options', '')} {statement_timeout}".strip()
+        if query_seconds:
             connect_seconds = float(params.get("connect_timeout") or 0) or None
             params["connection_factory"] = bounded_connection(
                 connect_seconds, query_seconds + CLIENT_GRACE_SECONDS

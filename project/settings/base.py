@@ -12,7 +12,14 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
-from project.settings.connections import caches, celery_broker, databases, logging_config
+from project.settings.connections import (
+    caches,
+    celery_broker,
+    databases,
+    default_broker_url,
+    logging_config,
+    sentinel_addresses,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -146,29 +153,44 @@ LOGOUT_REDIRECT_URL = "/"
 
 # DATABASE
 # ------------------------------------------------------------------------------
+# `pgbouncer` when DATABASE_URL is a PgBouncer in transaction pooling mode (docs/scaling.md).
+DATABASE_POOLER = env("DATABASE_POOLER", default="none")
 DATABASES = databases(
     env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
     connect_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=2),
     conn_max_age=env.int("CONN_MAX_AGE", default=60),
     query_timeout=env.float("DATABASE_QUERY_TIMEOUT_SECONDS", default=5),
+    pooler=DATABASE_POOLER,
 )
 
 # REDIS: code store, throttles, cache and (by default) the Celery broker
 # ------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default=None)
 REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=1.0)
-CACHES = caches(REDIS_URL, timeout=REDIS_TIMEOUT_SECONDS)
+# Redis Sentinel (`host:port,host:port`): when set, it wins over REDIS_URL's host; the code
+# store, throttles and cache live on the master the sentinels name REDIS_SENTINEL_MASTER.
+REDIS_SENTINELS = sentinel_addresses(env("REDIS_SENTINELS", default=""))
+REDIS_SENTINEL_MASTER = env("REDIS_SENTINEL_MASTER", default="mymaster")
+CACHES = caches(
+    REDIS_URL,
+    timeout=REDIS_TIMEOUT_SECONDS,
+    sentinels=REDIS_SENTINELS,
+    sentinel_master=REDIS_SENTINEL_MASTER,
+)
 
 # CELERY
 # ------------------------------------------------------------------------------
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=60)
-# CELERY_BROKER_URL [REDIS_URL], its transport and options; with neither URL set (the
-# embedded default) there is no broker at all and tasks run in the request that sends them.
+# CELERY_BROKER_URL [REDIS_URL, or through REDIS_SENTINELS when set]: redis://, sentinel://
+# or amqp:// (RabbitMQ), its transport and options; with no Redis and no broker (the embedded
+# default) there is no broker at all and tasks run in the request that sends them.
 globals().update(
     celery_broker(
-        env("CELERY_BROKER_URL", default=REDIS_URL),
+        env("CELERY_BROKER_URL", default=default_broker_url(REDIS_URL, REDIS_SENTINELS)),
         timeout=REDIS_TIMEOUT_SECONDS,
         visibility_timeout=CELERY_VISIBILITY_TIMEOUT,
+        sentinels=REDIS_SENTINELS,
+        sentinel_master=REDIS_SENTINEL_MASTER,
     )
 )
 CELERY_TASK_SERIALIZER = "json"

@@ -5,7 +5,14 @@ connection settings are built again from them, as base builds its own.
 """
 
 from .base import *  # noqa: F403
-from .base import CELERY_VISIBILITY_TIMEOUT, REDIS_TIMEOUT_SECONDS, env
+from .base import (
+    CELERY_VISIBILITY_TIMEOUT,
+    DATABASE_POOLER,
+    REDIS_SENTINEL_MASTER,
+    REDIS_SENTINELS,
+    REDIS_TIMEOUT_SECONDS,
+    env,
+)
 from .connections import caches, celery_broker, databases
 
 DEBUG = False
@@ -19,14 +26,17 @@ DATABASES = databases(
     connect_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=2),
     conn_max_age=env.int("CONN_MAX_AGE", default=60),
     query_timeout=env.float("DATABASE_QUERY_TIMEOUT_SECONDS", default=5),
+    pooler=DATABASE_POOLER,
 )
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/14")
-CACHES = caches(REDIS_URL, timeout=REDIS_TIMEOUT_SECONDS)
+_sentinel = {"sentinels": REDIS_SENTINELS, "sentinel_master": REDIS_SENTINEL_MASTER}
+CACHES = caches(REDIS_URL, timeout=REDIS_TIMEOUT_SECONDS, **_sentinel)
 globals().update(
     celery_broker(
         env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15"),
         timeout=REDIS_TIMEOUT_SECONDS,
         visibility_timeout=CELERY_VISIBILITY_TIMEOUT,
+        **_sentinel,
     )
 )
 
