@@ -5,7 +5,10 @@ the one login (client.py)."""
 from harness.client import Answer, Api, code_from_sms
 from harness.servers import (
     NginxServer,
+    PgBouncer,
     PostgresServer,
+    RabbitMQVhost,
+    RedisSentinel,
     RedisServer,
     SilentServer,
     closed_port,
@@ -17,8 +20,11 @@ __all__ = [
     "Answer",
     "Api",
     "NginxServer",
+    "PgBouncer",
     "PostgresServer",
     "Process",
+    "RabbitMQVhost",
+    "RedisSentinel",
     "RedisServer",
     "SilentServer",
     "Stack",

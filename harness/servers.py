@@ -7,6 +7,7 @@ user, so the cluster here runs as the `postgres` user when the harness runs as r
 """
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -14,6 +15,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
 from mirakuru import HTTPExecutor, SimpleExecutor, TCPExecutor
@@ -32,9 +34,10 @@ def closed_port() -> int:
     return spare_port()
 
 
-def port_open(port: int) -> bool:
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+        sock.settimeout(2)
+        return sock.connect_ex((host, port)) == 0
 
 
 def wait_until(check, *, timeout: float, what: str, interval: float = 0.05) -> None:
@@ -249,3 +252,179 @@ http {{
         if self.running():
             self.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class RedisSentinel(Server):
+    """A Redis Sentinel watching the master at `master_port` under the name `name`.
+
+    Its config file (which Sentinel rewrites as it learns replicas and other sentinels) is in
+    `directory`. Short `down_after_ms` and `failover_timeout_ms` make a drill's failover quick;
+    production keeps Sentinel's defaults or close to them (docs/scaling.md).
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        master_port: int,
+        name: str = "mymaster",
+        quorum: int = 2,
+        down_after_ms: int = 1000,
+        failover_timeout_ms: int = 3000,
+    ) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.name = name
+        port = spare_port()
+        config = self.directory / f"sentinel-{port}.conf"
+        config.write_text(
+            f"port {port}\n"
+            "bind 127.0.0.1\n"
+            f"dir {self.directory}\n"
+            f"sentinel monitor {name} 127.0.0.1 {master_port} {quorum}\n"
+            f"sentinel down-after-milliseconds {name} {down_after_ms}\n"
+            f"sentinel failover-timeout {name} {failover_timeout_ms}\n"
+            f"sentinel parallel-syncs {name} 1\n"
+        )
+        command = [shutil.which("redis-server") or "redis-server", str(config), "--sentinel"]
+        super().__init__(command, port=port, log=self.directory / f"sentinel-{port}.log")
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def master(self) -> tuple[str, int] | None:
+        """The master's address as this sentinel sees it now."""
+        import redis
+
+        client = redis.Redis(port=self.port, socket_timeout=1, socket_connect_timeout=1)
+        try:
+            found = client.sentinel_get_master_addr_by_name(self.name)
+        finally:
+            client.close()
+        return (found[0], int(found[1])) if found else None
+
+
+class PgBouncer(Server):
+    """A PgBouncer of our own in front of the PostgreSQL at `host:port`: every database there
+    (a wildcard entry), the users of `users` (name: password, empty for none) with `trust`
+    auth on its side, `pool_mode` transaction unless told otherwise.
+
+    Its config and auth file are in `directory`. PgBouncer refuses to run as root; as root
+    (CI) it reads them, then switches to the `postgres` user. `settings` adds or overrides
+    lines of its `[pgbouncer]` section.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 5432,
+        users: dict[str, str],
+        pool_mode: str = "transaction",
+        settings: dict | None = None,
+    ) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.admin = next(iter(users))
+        listen = spare_port()
+        auth_file = self.directory / "users.txt"
+        auth_file.write_text(
+            "".join(f"{_quoted(name)} {_quoted(secret)}\n" for name, secret in users.items())
+        )
+        options = {
+            "listen_addr": "127.0.0.1",
+            "listen_port": listen,
+            "unix_socket_dir": "",
+            # Its own side trusts the client (loopback); PostgreSQL gets the auth file's
+            # password for the user, when it has one.
+            "auth_type": "trust",
+            "auth_file": auth_file,
+            "pool_mode": pool_mode,
+            "default_pool_size": 20,
+            "max_client_conn": 1000,
+            "admin_users": self.admin,
+            **(settings or {}),
+        }
+        config = self.directory / "pgbouncer.ini"
+        config.write_text(
+            f"[databases]\n* = host={host} port={port}\n\n[pgbouncer]\n"
+            + "".join(f"{key} = {value}\n" for key, value in options.items())
+        )
+        command = [shutil.which("pgbouncer") or "/usr/sbin/pgbouncer", str(config)]
+        if os.geteuid() == 0:
+            command[1:1] = ["-u", "postgres"]
+        # SIGTERM is PgBouncer's immediate shutdown, after which it exits with status 1.
+        super().__init__(
+            command, port=listen, log=self.directory / "pgbouncer.log", expected_returncode=1
+        )
+
+    def url(self, database: str, user: str | None = None) -> str:
+        return f"postgres://{user or self.admin}@127.0.0.1:{self.port}/{database}"
+
+    def console(self, command: str) -> list[tuple]:
+        """A command of PgBouncer's admin console (`SHOW POOLS`, `KILL db`, ...)."""
+        import psycopg2
+
+        connection = psycopg2.connect(
+            host="127.0.0.1", port=self.port, user=self.admin, dbname="pgbouncer"
+        )
+        connection.autocommit = True  # the console knows no transactions
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(command)
+                return cursor.fetchall() if cursor.description else []
+        finally:
+            connection.close()
+
+
+class RabbitMQVhost:
+    """A virtual host of our own on the machine's RabbitMQ (`server`, an amqp:// URL without
+    a vhost), created and deleted with `rabbitmqctl` (as root, or a user with RabbitMQ's
+    Erlang cookie). Everything Celery declares lives in the vhost, the fixed names included
+    (the `celery_delayed_*` exchanges and queues of native delayed delivery, the remote
+    control's `celery.pidbox`), so nothing is shared with anyone else's queues.
+    """
+
+    def __init__(self, server: str = "amqp://guest:guest@127.0.0.1:5672", name: str = "") -> None:
+        parts = urlsplit(server)
+        self.server = f"{parts.scheme}://{parts.netloc}"
+        self.user = parts.username or "guest"
+        self.host, self.amqp_port = parts.hostname or "127.0.0.1", parts.port or 5672
+        self.name = name or f"referral_test_{secrets.token_hex(4)}"
+        self.created = False
+
+    @property
+    def url(self) -> str:
+        return f"{self.server}/{self.name}"
+
+    def _ctl(self, *args: str) -> None:
+        ctl = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
+        done = subprocess.run([ctl, *args], capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"rabbitmqctl {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+
+    def create(self) -> "RabbitMQVhost":
+        if not port_open(self.amqp_port, self.host):
+            raise RuntimeError(f"RabbitMQ does not answer on {self.host}:{self.amqp_port}")
+        self._ctl("add_vhost", self.name)
+        self.created = True
+        self._ctl("set_permissions", "-p", self.name, self.user, ".*", ".*", ".*")
+        return self
+
+    def delete(self) -> None:
+        if self.created:
+            self._ctl("delete_vhost", self.name)
+            self.created = False
+
+    def __enter__(self) -> "RabbitMQVhost":
+        return self.create()
+
+    def __exit__(self, *exc_info) -> None:
+        self.delete()
+
+
+def _quoted(text: str) -> str:
+    """A name or password as PgBouncer's auth file writes it."""
+    return '"' + text.replace('"', '""') + '"'

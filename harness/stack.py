@@ -26,8 +26,19 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 # What a stack does not take from the environment of whoever starts it: its settings module and
-# its URLs are its own, and so is Celery's configuration.
-NOT_INHERITED = ("DJANGO_", "CELERY_", "FLOWER_", "DATABASE_URL", "REDIS_URL", "BIND", "PORT")
+# its URLs (and how to reach them: a pooler, sentinels) are its own, and so is Celery's
+# configuration.
+NOT_INHERITED = (
+    "DJANGO_",
+    "CELERY_",
+    "FLOWER_",
+    "DATABASE_URL",
+    "DATABASE_POOLER",
+    "REDIS_URL",
+    "REDIS_SENTINEL",
+    "BIND",
+    "PORT",
+)
 
 
 def procfile() -> dict[str, str]:
@@ -174,13 +185,14 @@ class Stack:
         command = f"{procfile()['worker']} --hostname {shlex.quote(hostname)} {args}".strip()
         port = int(env.setdefault("WORKER_METRICS_PORT", str(spare_port())))
         process = self._start(name, Command, command, env)
-        self._wait_for_ping(process, hostname)
+        self._wait_for_ping(process, hostname, env)
         process.url = f"http://127.0.0.1:{port}" if port else None
         return process
 
-    def _wait_for_ping(self, process: Process, hostname: str) -> None:
+    def _wait_for_ping(self, process: Process, hostname: str, env: dict) -> None:
+        env = {**self.env, **env}  # the broker of this process, which may be another one
         wait_until(
-            lambda: self._answers_ping(hostname) or not process.running(),
+            lambda: self._answers_ping(hostname, env) or not process.running(),
             timeout=60,
             what=f"{hostname} did not answer a ping",
             interval=0.2,
@@ -193,7 +205,7 @@ class Stack:
         answers a ping over the broker."""
         env = {"CELERY_BEAT_SCHEDULE_FILENAME": str(self.directory / f"{name}-schedule"), **env}
         process = self._start(name, Command, procfile()["beat"], env)
-        self._wait_for_ping(process, f"celerybeat@{socket.gethostname()}")
+        self._wait_for_ping(process, f"celerybeat@{socket.gethostname()}", env)
         return process
 
     def flower(self, name: str = "flower", **env: str) -> Process:
@@ -212,14 +224,26 @@ class Stack:
         process.url = url
         return process
 
-    def _answers_ping(self, hostname: str) -> bool:
+    def _answers_ping(self, hostname: str, env: dict) -> bool:
         # A Celery app of its own, on this stack's broker: the caller's may have another. The
         # read and write URLs, unlike broker_url, win over a CELERY_BROKER_URL in the
-        # environment.
+        # environment. The broker's transport and options as the stack's settings build them
+        # (a sentinel:// broker needs the master's name, for one).
         from celery import Celery
 
+        from project.settings.connections import celery_broker, sentinel_addresses
+
+        broker = celery_broker(
+            env["CELERY_BROKER_URL"],
+            timeout=1,
+            visibility_timeout=60,
+            sentinels=sentinel_addresses(env.get("REDIS_SENTINELS", "")),
+            sentinel_master=env.get("REDIS_SENTINEL_MASTER", "mymaster"),
+        )
         app = Celery(set_as_current=False)
-        app.conf.broker_read_url = app.conf.broker_write_url = self.broker_url
+        app.conf.broker_read_url = app.conf.broker_write_url = broker["CELERY_BROKER_URL"]
+        app.conf.broker_transport = broker["CELERY_BROKER_TRANSPORT"]
+        app.conf.broker_transport_options = broker["CELERY_BROKER_TRANSPORT_OPTIONS"]
         try:
             return bool(app.control.ping(destination=[hostname], timeout=0.5))
         except OSError:
