@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: help install run test e2e lint format requirements worker flower bench bench-smoke faults faults-smoke abuse abuse-smoke
+.PHONY: help install run test test-pgbouncer e2e lint format requirements worker flower bench bench-smoke faults faults-smoke abuse abuse-smoke
 
 help:
 	@echo "make run    run the service (embedded, or on PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)"
@@ -31,6 +31,14 @@ lint: install
 
 test: lint
 	$(BIN)/pytest
+
+# The API tests once more, every connection to the test database through a PgBouncer of their
+# own in transaction pooling mode (DATABASE_POOLER=pgbouncer; Debian's pgbouncer package).
+PGBOUNCER_TESTS := accounts/tests/test_api_login.py accounts/tests/test_api_tokens.py \
+	invites/tests/test_api.py invites/tests/test_concurrency.py \
+	sms/tests/test_api_inbox.py sms/tests/test_callbacks.py sms/tests/test_delivery.py
+test-pgbouncer: install
+	$(BIN)/pytest --pgbouncer -m "not browser" $(PGBOUNCER_TESTS)
 
 # The real stack (gunicorn + Celery worker, databases of its own), the Postman collection with
 # Newman, then Schemathesis against /api/schema.json. Needs Node.js/npm for Newman.

@@ -16,7 +16,8 @@ from django_redis import get_redis_connection
 from rest_framework.test import APIClient
 
 from accounts.services import tokens_issue
-from harness import RedisServer, Stack, code_from_sms, database_url
+from harness import PgBouncer, RedisServer, Stack, code_from_sms, database_url
+from project.settings.connections import databases
 from worker.celery import app as celery_app
 
 _phones = itertools.count(1)
@@ -28,6 +29,62 @@ def pytest_addoption(parser):
         action="store_true",
         help="drills (-m drill) and the attacker (-m abuse): every one, at a small scale",
     )
+    parser.addoption(
+        "--pgbouncer",
+        action="store_true",
+        help="every connection to the test database through a PgBouncer of the tests' own, "
+        "in transaction pooling mode, with DATABASE_POOLER=pgbouncer (make test-pgbouncer)",
+    )
+
+
+PGBOUNCER = pytest.StashKey[PgBouncer]()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    request, tmp_path_factory, django_db_modify_db_settings_parallel_suffix
+):
+    """With --pgbouncer: a PgBouncer of the session's own in front of the test PostgreSQL,
+    started before pytest-django creates the test database (through it, too), and the
+    database settings as DATABASE_POOLER=pgbouncer makes them."""
+    if not request.config.getoption("--pgbouncer"):
+        yield
+        return
+    params = settings.DATABASES["default"]
+    bouncer = PgBouncer(
+        tmp_path_factory.mktemp("pgbouncer"),
+        host=params["HOST"] or "127.0.0.1",
+        port=int(params["PORT"] or 5432),
+        users={params["USER"]: params["PASSWORD"] or ""},
+    )
+    bouncer.start()
+    request.config.stash[PGBOUNCER] = bouncer
+    through = databases(
+        database_url({**params, "HOST": "127.0.0.1", "PORT": bouncer.port}),
+        connect_timeout=params["OPTIONS"]["connect_timeout"],
+        conn_max_age=params["CONN_MAX_AGE"],
+        query_timeout=params["OPTIONS"].get("query_timeout", 0),
+        pooler="pgbouncer",
+    )["default"]
+    # In place: Django's connection handler holds these very dicts.
+    params["OPTIONS"].clear()
+    params["OPTIONS"].update(through["OPTIONS"])
+    params.update({key: through[key] for key in ("HOST", "PORT", "DISABLE_SERVER_SIDE_CURSORS")})
+    settings.DATABASE_POOLER = "pgbouncer"
+    yield
+    bouncer.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pgbouncer_lets_go_of_the_test_database(request):
+    """With --pgbouncer: PgBouncer keeps its server connections to the test database open, so
+    they are closed before pytest-django drops it."""
+    if not request.config.getoption("--pgbouncer"):
+        yield
+        return
+    request.getfixturevalue("django_db_setup")
+    yield
+    request.config.stash[PGBOUNCER].console(f"KILL {connection.settings_dict['NAME']}")
 
 
 # Markers of runs that only happen when a -m expression names them.
@@ -106,8 +163,14 @@ def test_stack(django_db_setup, tmp_path_factory):
         database_url=database_url(connection.settings_dict),
         redis_url=settings.REDIS_URL,
         broker_url=settings.CELERY_BROKER_URL,
-        # The tests' key: codes hashed and tokens signed here are checked there, and back.
-        env={"SECRET_KEY": settings.SECRET_KEY},
+        env={
+            # The tests' key: codes hashed and tokens signed here are checked there, and back.
+            "SECRET_KEY": settings.SECRET_KEY,
+            # And the same ways to their database and Redis (a pooler, sentinels).
+            "DATABASE_POOLER": settings.DATABASE_POOLER,
+            "REDIS_SENTINELS": ",".join(f"{h}:{p}" for h, p in settings.REDIS_SENTINELS),
+            "REDIS_SENTINEL_MASTER": settings.REDIS_SENTINEL_MASTER,
+        },
     ) as stack:
         yield stack
 

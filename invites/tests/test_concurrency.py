@@ -1,12 +1,15 @@
 """Concurrent activations, each on its own database connection, as concurrent requests are."""
 
+import contextlib
+
 import pytest
+from django.db import connection, transaction
 
 from accounts.tests.factories import UserFactory
-from invites.errors import InviteAlreadyActivated, InviteCycle
+from invites.errors import InviteAlreadyActivated, InviteCodeNotFound, InviteCycle
 from invites.models import InviteCode, Referral
 from invites.selectors import invited_through
-from invites.services import invite_activate, referral_review
+from invites.services import ACTIVATION_LOCK_ID, invite_activate, referral_review
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -89,3 +92,34 @@ def test_the_count_stays_exact_under_concurrent_activations_and_review_decisions
             for d in ("restore", "reject")
         ]
     assert Referral.objects.filter(inviter=inviter).count() == 24
+
+
+def advisory_locks_held() -> list[int]:
+    """The advisory locks this database session holds (a bigint key is classid:objid)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks "
+            "WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted"
+        )
+        return [key for (key,) in cursor.fetchall()]
+
+
+def test_the_activation_lock_is_held_until_the_transaction_commits_and_not_beyond():
+    """Behind PgBouncer in transaction pooling, the next transaction of this client may run on
+    another server connection: a lock that outlived its transaction (a session-level
+    pg_advisory_lock) would stay on a server connection that nobody unlocks, and block every
+    activation after it. One released before the transaction ends would let a concurrent
+    activation read what this one has not committed yet."""
+    inviter, user = UserFactory(), UserFactory()
+    with transaction.atomic():  # the caller's own transaction: the activation is a savepoint
+        invite_activate(user=user, code=inviter.invite.code)
+        assert advisory_locks_held() == [ACTIVATION_LOCK_ID]
+    assert advisory_locks_held() == []
+
+
+@pytest.mark.parametrize("code", ["inviter's", "ZZZZZZ"])
+def test_no_lock_is_left_behind_by_an_activation_or_a_refusal(code):
+    inviter, user = UserFactory(), UserFactory()
+    with contextlib.suppress(InviteCodeNotFound):
+        invite_activate(user=user, code=inviter.invite.code if code == "inviter's" else code)
+    assert advisory_locks_held() == []
