@@ -6,6 +6,7 @@ PostgreSQL refuses to run as root, and pytest-postgresql's executor runs it as t
 user, so the cluster here runs as the `postgres` user when the harness runs as root (as CI does).
 """
 
+import json
 import os
 import secrets
 import shutil
@@ -399,11 +400,34 @@ class RabbitMQVhost:
     def url(self) -> str:
         return f"{self.server}/{self.name}"
 
-    def _ctl(self, *args: str) -> None:
+    def _ctl(self, *args: str) -> str:
         ctl = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
-        done = subprocess.run([ctl, *args], capture_output=True, text=True, timeout=120)
+        try:
+            done = subprocess.run([ctl, *args], capture_output=True, text=True, timeout=120)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise RuntimeError(f"rabbitmqctl {' '.join(args)}: {exc}") from exc
         if done.returncode != 0:
             raise RuntimeError(f"rabbitmqctl {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+        return done.stdout
+
+    def set_policy(self, name: str, pattern: str, definition: dict) -> None:
+        """A policy on the vhost's queues whose names match `pattern` (max-length, ...)."""
+        self._ctl(
+            "set_policy", "-p", self.name, "--apply-to", "queues", name, pattern,
+            json.dumps(definition),
+        )  # fmt: skip
+
+    def clear_policy(self, name: str) -> None:
+        self._ctl("clear_policy", "-p", self.name, name)
+
+    def queues(self) -> dict[str, dict]:
+        """The vhost's queues by name: their `type`, `durable` and `messages` (ready and
+        unacknowledged), as RabbitMQ reports them."""
+        listed = self._ctl(
+            "list_queues", "-q", "-p", self.name, "name", "type", "durable", "messages",
+            "--formatter", "json",
+        )  # fmt: skip
+        return {queue.pop("name"): queue for queue in json.loads(listed or "[]")}
 
     def create(self) -> "RabbitMQVhost":
         if not port_open(self.amqp_port, self.host):
