@@ -12,6 +12,7 @@ from django.db import connections
 
 from accounts.tests.factories import UserFactory
 from harness import SilentServer, closed_port
+from project.settings.connections import celery_broker
 from worker.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
@@ -52,16 +53,21 @@ def test_send_and_verify_answer_503_while_redis_is_down_and_recover(
 
 
 @pytest.fixture
-def broker_at(monkeypatch):
+def broker_at(monkeypatch, settings):
     """Points the readiness check's broker connection (the one send-code publishes on) at `url`.
 
     Celery reads CELERY_BROKER_URL from the environment before its own settings, so this
-    sets the write URL, which it takes for publishing when there is one.
+    sets the write URL, which it takes for publishing when there is one, with the transport
+    and options the settings give that URL (the session's broker may be another kind).
     """
     monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
 
     def point(url: str) -> None:
+        broker = celery_broker(url, timeout=settings.REDIS_TIMEOUT_SECONDS, visibility_timeout=60)
         monkeypatch.setitem(celery_app.conf, "broker_write_url", url)
+        monkeypatch.setitem(celery_app.conf, "broker_transport", broker["CELERY_BROKER_TRANSPORT"])
+        options = broker["CELERY_BROKER_TRANSPORT_OPTIONS"]
+        monkeypatch.setitem(celery_app.conf, "broker_transport_options", options)
 
     return point
 
