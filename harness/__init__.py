@@ -2,7 +2,7 @@
 `make e2e`: the stack's processes (stack.py), servers of its own (servers.py) and a client with
 the one login (client.py)."""
 
-from harness.client import Answer, Api, code_from_sms
+from harness.client import Answer, Api, LoginFailed, code_from_sms
 from harness.servers import (
     NginxServer,
     PgBouncer,
@@ -19,6 +19,7 @@ from harness.stack import Process, Stack, database_url, procfile
 __all__ = [
     "Answer",
     "Api",
+    "LoginFailed",
     "NginxServer",
     "PgBouncer",
     "PostgresServer",

@@ -42,6 +42,15 @@ class Answer:
         return self.body.get("code") if isinstance(self.body, dict) else None
 
 
+class LoginFailed(RuntimeError):
+    """A step of the login (`send-code` or `verify-code`) answered something else than it
+    should have; `answer` is that answer."""
+
+    def __init__(self, step: str, phone: str, answer: Answer) -> None:
+        self.step, self.phone, self.answer = step, phone, answer
+        super().__init__(f"{step} for {phone} answered {answer.status}: {answer.body}")
+
+
 class Api:
     """Calls of one client of the service at `base` (`http://127.0.0.1:8000`).
 
@@ -102,23 +111,38 @@ class Api:
             raise RuntimeError(f"the dev inbox answered {answer.status}: {answer.body}")
         return answer.body["results"]
 
-    def read_code(self, phone: str, *, after: int = 0, timeout: float = 15) -> str:
-        """The code of the newest SMS to `phone`, once more than `after` have arrived."""
+    def read_code(
+        self, phone: str, *, after: int = 0, timeout: float = 15, patient: bool = False
+    ) -> str:
+        """The code of the newest SMS to `phone`, once more than `after` have arrived.
+
+        `patient`: an inbox that cannot be read right now (a drill's outage) is read again
+        until `timeout`, as a phone would still get the SMS later.
+        """
         deadline = time.monotonic() + timeout
-        while len(messages := self.inbox(phone)) <= after:
+        while True:
+            try:
+                messages = self.inbox(phone)
+            except (RuntimeError, OSError):
+                if not patient:
+                    raise
+                messages = []
+            if len(messages) > after:
+                return code_from_sms(messages[0]["text"])
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no SMS reached {phone} within {timeout} s")
             time.sleep(0.05)
-        return code_from_sms(messages[0]["text"])
 
-    def login(self, phone: str, *, timeout: float = 15) -> dict:
-        """Log `phone` in as a person would: its verify-code answer (tokens and profile)."""
+    def login(self, phone: str, *, timeout: float = 15, patient: bool = False) -> dict:
+        """Log `phone` in as a person would: its verify-code answer (tokens and profile).
+
+        Raises LoginFailed (send-code or verify-code refused) or TimeoutError (no SMS).
+        """
         sent = self.send_code(phone)
         if sent.status != 202:
-            raise RuntimeError(f"send-code for {phone} answered {sent.status}: {sent.body}")
-        verified = self.verify_code(phone, self.read_code(phone, timeout=timeout))
+            raise LoginFailed("send-code", phone, sent)
+        code = self.read_code(phone, timeout=timeout, patient=patient)
+        verified = self.verify_code(phone, code)
         if verified.status != 200:
-            raise RuntimeError(
-                f"verify-code for {phone} answered {verified.status}: {verified.body}"
-            )
+            raise LoginFailed("verify-code", phone, verified)
         return verified.body
