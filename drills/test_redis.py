@@ -6,7 +6,7 @@ import time
 import pytest
 
 from drills.conftest import VISIBILITY_TIMEOUT
-from drills.test_worker import deliveries, lost_and_twice
+from drills.helpers import deliveries, lost_and_twice
 
 pytestmark = pytest.mark.drill
 
