@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psutil
+import redis
 from mirakuru import HTTPExecutor, SimpleExecutor, TCPExecutor
 from mirakuru.base import ENV_UUID
 
@@ -296,14 +297,100 @@ class RedisSentinel(Server):
 
     def master(self) -> tuple[str, int] | None:
         """The master's address as this sentinel sees it now."""
-        import redis
-
         client = redis.Redis(port=self.port, socket_timeout=1, socket_connect_timeout=1)
         try:
             found = client.sentinel_get_master_addr_by_name(self.name)
         finally:
             client.close()
         return (found[0], int(found[1])) if found else None
+
+
+class RedisSentinelGroup:
+    """A Redis master, `replicas` replicas of it and `sentinels` sentinels watching them under
+    `name`, all of our own, in `directory`. `start()` returns once the sentinels know the
+    replicas and each other and the replicas are in sync, so that a failover can happen.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        replicas: int = 1,
+        sentinels: int = 3,
+        name: str = "mymaster",
+        down_after_ms: int = 1000,
+        failover_timeout_ms: int = 3000,
+        appendonly: bool = False,
+    ) -> None:
+        directory = Path(directory)
+        self.name = name
+        self.master = RedisServer(directory / "master", appendonly=appendonly)
+        self.replicas = [
+            RedisServer(
+                directory / f"replica{n}",
+                appendonly=appendonly,
+                args=("--replicaof", "127.0.0.1", str(self.master.port)),
+            )
+            for n in range(replicas)
+        ]
+        self.sentinels = [
+            RedisSentinel(
+                directory / f"sentinel{n}",
+                master_port=self.master.port,
+                name=name,
+                quorum=sentinels // 2 + 1,
+                down_after_ms=down_after_ms,
+                failover_timeout_ms=failover_timeout_ms,
+            )
+            for n in range(sentinels)
+        ]
+
+    @property
+    def addresses(self) -> str:
+        """REDIS_SENTINELS for this group."""
+        return ",".join(sentinel.address for sentinel in self.sentinels)
+
+    def start(self) -> "RedisSentinelGroup":
+        for server in (self.master, *self.replicas, *self.sentinels):
+            server.start()
+        wait_until(self._ready, timeout=60, what="the sentinels did not see the whole group")
+        return self
+
+    def _ready(self) -> bool:
+        for replica in self.replicas:
+            client = redis.Redis(port=replica.port, socket_timeout=1)
+            try:
+                if client.info("replication").get("master_link_status") != "up":
+                    return False
+            finally:
+                client.close()
+        for sentinel in self.sentinels:
+            client = redis.Redis(port=sentinel.port, socket_timeout=1)
+            try:
+                state = client.sentinel_master(self.name)
+            finally:
+                client.close()
+            if state["num-slaves"] < len(self.replicas):
+                return False
+            if state["num-other-sentinels"] < len(self.sentinels) - 1:
+                return False
+        return True
+
+    def master_port(self) -> int | None:
+        """The master's port, as the first sentinel that answers sees it now."""
+        for sentinel in self.sentinels:
+            try:
+                found = sentinel.master()
+            except (OSError, redis.RedisError):
+                continue  # that one is down: ask the next
+            if found:
+                return found[1]
+        return None
+
+    def stop(self) -> None:
+        for server in (*self.sentinels, *self.replicas, self.master):
+            if server.running():
+                server.stop()
 
 
 class PgBouncer(Server):

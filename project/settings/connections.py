@@ -10,6 +10,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +83,20 @@ def sentinel_addresses(value: str) -> list[tuple[str, int]]:
     return addresses
 
 
+def _sentinel_kwargs(timeout: float) -> dict:
+    """How to talk to the sentinels themselves: with the timeouts of Redis, and no retries.
+
+    redis-py retries a command 3 times with a growing backoff by default; asked while no
+    sentinel answers, that turns a 1 s timeout into tens of seconds, and the next sentinel of
+    the list is the retry that matters.
+    """
+    return {
+        "socket_connect_timeout": timeout,
+        "socket_timeout": timeout,
+        "retry": Retry(NoBackoff(), 0),
+    }
+
+
 def _redis_database(redis_url: str | None) -> tuple[str, int]:
     """The credentials (`user:password@` or empty) and the database number of `redis_url`."""
     if not redis_url:
@@ -122,10 +138,7 @@ def caches(
                     "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
                     "SENTINELS": sentinels,
                     # A sentinel that hangs must not hang the request either.
-                    "SENTINEL_KWARGS": {
-                        "socket_connect_timeout": timeout,
-                        "socket_timeout": timeout,
-                    },
+                    "SENTINEL_KWARGS": _sentinel_kwargs(timeout),
                     "SOCKET_CONNECT_TIMEOUT": timeout,
                     "SOCKET_TIMEOUT": timeout,
                 },
@@ -193,6 +206,8 @@ def celery_broker(
         "CELERY_TASK_DEFAULT_QUEUE_TYPE": "classic",
         "CELERY_TASK_DEFAULT_EXCHANGE_TYPE": "direct",
         "CELERY_WORKER_DETECT_QUORUM_QUEUES": True,
+        "CELERY_BROKER_READ_URL": None,
+        "CELERY_BROKER_WRITE_URL": None,
     }
     if url is None:
         return settings
@@ -214,13 +229,17 @@ def celery_broker(
         settings["CELERY_BROKER_TRANSPORT"] = "worker.transport:Transport"
         settings["CELERY_BROKER_TRANSPORT_OPTIONS"] = redis_options
     elif scheme == "sentinel":
-        # The same, on whichever server the sentinels name as the master right now.
+        # The same, on whichever server the sentinels name as the master right now. Celery
+        # takes CELERY_BROKER_URL from the environment over this setting, so the URL with
+        # the sentinels filled in goes into the read and write URLs, which win over it.
         settings["CELERY_BROKER_URL"] = _sentinel_broker_url(url, sentinels)
+        settings["CELERY_BROKER_READ_URL"] = settings["CELERY_BROKER_URL"]
+        settings["CELERY_BROKER_WRITE_URL"] = settings["CELERY_BROKER_URL"]
         settings["CELERY_BROKER_TRANSPORT"] = "worker.transport:SentinelTransport"
         settings["CELERY_BROKER_TRANSPORT_OPTIONS"] = {
             **redis_options,
             "master_name": sentinel_master,
-            "sentinel_kwargs": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
+            "sentinel_kwargs": _sentinel_kwargs(timeout),
         }
     elif scheme in ("amqp", "amqps", "pyamqp"):
         settings.update(

@@ -22,6 +22,12 @@ def broker(url, **kwargs):
     return celery_broker(url, timeout=1.0, visibility_timeout=60, **kwargs)
 
 
+def assert_sentinel_kwargs(kwargs: dict) -> None:
+    """The sentinels are asked with the Redis timeouts, and no retry with backoff."""
+    assert (kwargs["socket_connect_timeout"], kwargs["socket_timeout"]) == (1.0, 1.0)
+    assert kwargs["retry"].get_retries() == 0
+
+
 def test_without_a_pooler_the_database_settings_are_as_before():
     [default] = databases(POSTGRES, connect_timeout=2, conn_max_age=60).values()
     assert default["OPTIONS"] == {"connect_timeout": 2}
@@ -108,7 +114,7 @@ def test_sentinels_win_over_redis_url_whose_password_and_database_stay():
     assert options["CLIENT_CLASS"] == "django_redis.client.SentinelClient"
     assert options["CONNECTION_FACTORY"] == "django_redis.pool.SentinelConnectionFactory"
     assert options["SENTINELS"] == SENTINELS
-    assert options["SENTINEL_KWARGS"] == {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+    assert_sentinel_kwargs(options["SENTINEL_KWARGS"])
     assert (options["SOCKET_CONNECT_TIMEOUT"], options["SOCKET_TIMEOUT"]) == (1.0, 1.0)
 
 
@@ -125,6 +131,7 @@ def test_no_broker_runs_tasks_in_process():
 
 def test_a_redis_broker_keeps_its_transport_and_visibility_timeout():
     settings = broker("redis://broker.internal:6379/1")
+    assert settings["CELERY_BROKER_READ_URL"] is settings["CELERY_BROKER_WRITE_URL"] is None
     assert settings["CELERY_BROKER_TRANSPORT"] == "worker.transport:Transport"
     assert settings["CELERY_BROKER_TRANSPORT_OPTIONS"]["visibility_timeout"] == 60
     assert settings["CELERY_TASK_DEFAULT_QUEUE_TYPE"] == "classic"
@@ -153,15 +160,17 @@ def test_a_sentinel_broker_names_the_master_and_bounds_the_sentinels():
     assert settings["CELERY_BROKER_TRANSPORT"] == "worker.transport:SentinelTransport"
     options = settings["CELERY_BROKER_TRANSPORT_OPTIONS"]
     assert options["master_name"] == "referral"
-    assert options["sentinel_kwargs"] == {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+    assert_sentinel_kwargs(options["sentinel_kwargs"])
     assert options["visibility_timeout"] == 60
 
 
 def test_a_sentinel_broker_without_a_host_goes_through_redis_sentinels():
     settings = broker("sentinel://:pw@/15", sentinels=SENTINELS)
-    assert settings["CELERY_BROKER_URL"] == (
-        "sentinel://:pw@10.0.0.1:26379/15;sentinel://:pw@10.0.0.2:26380/15"
-    )
+    expanded = "sentinel://:pw@10.0.0.1:26379/15;sentinel://:pw@10.0.0.2:26380/15"
+    assert settings["CELERY_BROKER_URL"] == expanded
+    # Celery prefers CELERY_BROKER_URL from the environment (unexpanded) to the setting; the
+    # read and write URLs win over both.
+    assert settings["CELERY_BROKER_READ_URL"] == settings["CELERY_BROKER_WRITE_URL"] == expanded
     with pytest.raises(ImproperlyConfigured, match="REDIS_SENTINELS"):
         broker("sentinel:///15")
 
