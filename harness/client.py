@@ -112,9 +112,16 @@ class Api:
         return answer.body["results"]
 
     def read_code(
-        self, phone: str, *, after: int = 0, timeout: float = 15, patient: bool = False
+        self,
+        phone: str,
+        *,
+        after: int = 0,
+        timeout: float = 15,
+        patient: bool = False,
+        interval: float = 0.05,
     ) -> str:
-        """The code of the newest SMS to `phone`, once more than `after` have arrived.
+        """The code of the newest SMS to `phone`, once more than `after` have arrived; the
+        inbox is read every `interval` seconds.
 
         `patient`: an inbox that cannot be read right now (a drill's outage) is read again
         until `timeout`, as a phone would still get the SMS later.
@@ -131,9 +138,11 @@ class Api:
                 return code_from_sms(messages[0]["text"])
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no SMS reached {phone} within {timeout} s")
-            time.sleep(0.05)
+            time.sleep(interval)
 
-    def login(self, phone: str, *, timeout: float = 15, patient: bool = False) -> dict:
+    def login(
+        self, phone: str, *, timeout: float = 15, patient: bool = False, interval: float = 0.05
+    ) -> dict:
         """Log `phone` in as a person would: its verify-code answer (tokens and profile).
 
         Raises LoginFailed (send-code or verify-code refused) or TimeoutError (no SMS).
@@ -141,7 +150,7 @@ class Api:
         sent = self.send_code(phone)
         if sent.status != 202:
             raise LoginFailed("send-code", phone, sent)
-        code = self.read_code(phone, timeout=timeout, patient=patient)
+        code = self.read_code(phone, timeout=timeout, patient=patient, interval=interval)
         verified = self.verify_code(phone, code)
         if verified.status != 200:
             raise LoginFailed("verify-code", phone, verified)
