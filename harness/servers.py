@@ -432,6 +432,10 @@ class PgBouncer(Server):
             "pool_mode": pool_mode,
             "default_pool_size": 20,
             "max_client_conn": 1000,
+            # A client kept connected (CONN_MAX_AGE) waits this long for a server connection
+            # when PostgreSQL is gone (PgBouncer's default: 120 s); docs/scaling.md.
+            "query_wait_timeout": 5,
+            "server_connect_timeout": 2,
             "admin_users": self.admin,
             **(settings or {}),
         }
