@@ -27,7 +27,8 @@ import pytest
 from drills.conftest import STACK_ENV, live_stack
 from harness import Api, LoginFailed, RedisSentinelGroup
 
-pytestmark = pytest.mark.drill
+# Longer than pytest's 120 s: a stack starts, then the drill waits for what comes back.
+pytestmark = [pytest.mark.drill, pytest.mark.timeout(300)]
 
 SMS_TIMEOUT = 30  # the visibility timeout (10 s) and the restore interval (10 s), and some
 
