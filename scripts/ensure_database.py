@@ -25,6 +25,13 @@ def main() -> None:
         "password": db.get("PASSWORD") or None,
         "connect_timeout": 5,
     }
+    try:
+        # Behind PgBouncer only the service's own database may be listed: if it answers, it
+        # exists.
+        psycopg2.connect(dbname=db["NAME"], **params).close()
+        return
+    except psycopg2.OperationalError:
+        pass
     server = psycopg2.connect(dbname="postgres", **params)
     server.autocommit = True
     with server.cursor() as cursor:
