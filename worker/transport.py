@@ -11,8 +11,11 @@ they go back to the queue after the visibility timeout. drills/test_redis.py (th
 shows the worker carrying on after Redis comes back.
 
 kombu's Sentinel channel builds its pool the same way (from the same connection parameters),
-so it has the same flaw when the master dies under it, and gets the same fix; the Sentinel
-drill (drills/test_sentinel.py) kills the master under a worker of this transport.
+so it has the same flaw when the master dies under it, and gets the same fix. With kombu's own
+Sentinel transport a worker that had SMS under way when the master was killed stopped with
+that AttributeError, and no SMS went out after the failover; with this one it carries on
+(project/tests/test_sentinel.py and the Sentinel drill, drills/test_sentinel.py, kill the
+master under it).
 
 kombu also builds a new redis client object for every message it publishes; with redis-py 8
 that costs more than the LPUSH it sends. A client is only a handle on the connection pool,
