@@ -63,15 +63,17 @@ def bouncer(tmp_path_factory, django_db_setup):
 @pytest.fixture
 def through(bouncer):
     """A function that runs `script` with the test settings on the test database through the
-    PgBouncer, with DATABASE_POOLER=`pooler` and `query` added to DATABASE_URL."""
+    PgBouncer, with DATABASE_POOLER=`pooler`, `query` added to DATABASE_URL and `more`
+    variables; it returns the finished process."""
     url = database_url({**connection.settings_dict, "HOST": "127.0.0.1", "PORT": bouncer.port})
 
-    def run(script: str, *, pooler: str, query: str = "") -> subprocess.CompletedProcess:
+    def run(script: str, *, pooler: str, query: str = "", **more: str):
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "project.settings.test",
             "DATABASE_URL": f"{url}?{query}" if query else url,
             "DATABASE_POOLER": pooler,
+            **more,
         }
         return subprocess.run(
             [sys.executable, "-c", script], cwd=BASE_DIR, env=env, capture_output=True,
@@ -81,10 +83,23 @@ def through(bouncer):
     return run
 
 
+def test_without_the_pooler_setting_django_cannot_even_connect_through_pgbouncer(through):
+    """The query timeout (DATABASE_QUERY_TIMEOUT_SECONDS, 5 s) is sent to PostgreSQL as a
+    startup option, which PgBouncer refuses; with the setting it bounds queries on the client
+    alone, and the role carries the server's statement_timeout."""
+    refused = through(QUERY, pooler="none")
+    assert refused.returncode != 0
+    assert "unsupported startup parameter: options" in refused.stderr
+    done = through(QUERY, pooler="pgbouncer")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == "1"
+
+
 def test_server_side_cursors_break_behind_pgbouncer_without_the_pooler_setting(through):
     """A server-side cursor lives on one server connection; the next FETCH, a transaction of
-    its own, runs on whichever server connection PgBouncer has free."""
-    done = through(ITERATE, pooler="none")
+    its own, runs on whichever server connection PgBouncer has free. (No query timeout here,
+    or the connection would not even be made: the test above.)"""
+    done = through(ITERATE, pooler="none", DATABASE_QUERY_TIMEOUT_SECONDS="0")
     assert done.returncode != 0
     assert "cursor" in done.stderr
     assert "does not exist" in done.stderr
@@ -99,10 +114,10 @@ def test_with_database_pooler_pgbouncer_iterating_works(through):
 
 
 def test_startup_options_are_refused_by_pgbouncer_and_dropped_by_the_pooler_setting(through):
-    """A statement_timeout given as a startup option never reaches PostgreSQL through
-    PgBouncer: it belongs on the role or database (`ALTER ROLE ... SET statement_timeout`)."""
-    query = "options=-c%20statement_timeout%3D5000"
-    refused = through(QUERY, pooler="none", query=query)
+    """Any option given as a startup option never reaches PostgreSQL through PgBouncer: it
+    belongs on the role or database (`ALTER ROLE ... SET lock_timeout = '5s'`)."""
+    query = "options=-c%20lock_timeout%3D5000"
+    refused = through(QUERY, pooler="none", query=query, DATABASE_QUERY_TIMEOUT_SECONDS="0")
     assert refused.returncode != 0
     assert "unsupported startup parameter" in refused.stderr
     done = through(QUERY, pooler="pgbouncer", query=query)

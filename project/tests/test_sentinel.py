@@ -13,6 +13,7 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 
+from accounts.tests.factories import UserFactory
 from harness import Api, LoginFailed, RedisSentinelGroup, SilentServer, closed_port
 from project.settings.connections import caches, sentinel_addresses
 
@@ -57,20 +58,24 @@ def database() -> int:
     return int(django_settings.REDIS_URL.rsplit("/", 1)[1])
 
 
-def test_send_code_writes_the_code_and_its_counters_on_the_master(api, group, code_store_via):
+def test_the_code_store_and_the_throttles_are_on_the_master(api, auth_api, group, code_store_via):
     code_store_via(group.addresses)
     answer = api.post("/api/v1/auth/send-code/", {"phone": "+79167770001"}, format="json")
     assert answer.status_code == 202
-    # The code store's keys (code, attempts, cooldown, sends) and the throttle's counter.
-    assert len(keys(group.master.port, database(), "otp:*")) == 4
-    assert keys(group.master.port, database(), "LIMITS*")
+    # The phone's keys in the code store (code, attempts, cooldown, sends) and the per-IP
+    # counter, which the same script keeps.
+    assert len(keys(group.master.port, database(), "otp:{*")) == 4
+    assert keys(group.master.port, database(), "otp:rate:send:*")
     # ...copied to the replica, which is what a failover keeps.
     replica = group.replicas[0].port
     for _ in range(50):
-        if len(keys(replica, database(), "otp:*")) == 4:
+        if len(keys(replica, database(), "otp:{*")) == 4:
             break
         time.sleep(0.05)
-    assert len(keys(replica, database(), "otp:*")) == 4
+    assert len(keys(replica, database(), "otp:{*")) == 4
+    # The per-user throttle: the `limits` library, on the same Sentinel-managed pool.
+    assert auth_api(UserFactory()).get("/api/v1/profile/").status_code == 200
+    assert keys(group.master.port, database(), "LIMITS*")
     ready = api.get("/readyz")
     assert (ready.status_code, ready.json()["redis"]) == (200, "ok")
 
