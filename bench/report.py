@@ -58,15 +58,17 @@ def table(result: dict) -> str:
         f" x {result['seconds']} s = {os.cpu_count() * result['seconds']:g} in all; web ="
         " gunicorn's processes, worker = the Celery worker delivering what send-code queued):",
         "",
-        "| endpoint | web | worker | PostgreSQL | Redis | wrk | web CPU ms per request |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| endpoint | web | worker | PostgreSQL | Redis | wrk | web CPU ms per request "
+        "| Redis commands per request | PostgreSQL connections at the end |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, r in result["endpoints"].items():
         cpu = r["cpu_s"]
         per_request = cpu["web"] / max(r["requests"], 1) * 1000
         lines.append(
             f"| {name} | {cpu['web']:.2f} | {cpu['worker']:.2f} | {cpu['postgres']:.2f} "
-            f"| {cpu['redis']:.2f} | {cpu['wrk']:.2f} | {per_request:.2f} |"
+            f"| {cpu['redis']:.2f} | {cpu['wrk']:.2f} | {per_request:.2f} "
+            f"| {r['redis_commands_per_request']:.2f} | {r['postgres_connections']} |"
         )
     d, login = result["delivery"], result["login"]
     lines += [
