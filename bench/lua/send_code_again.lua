@@ -3,5 +3,6 @@
 dofile("bench/lua/report.lua")
 
 wrk.method = "POST"
+wrk.path = "/api/v1/auth/send-code/"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"phone": "+79270000001"}'
