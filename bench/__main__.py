@@ -98,10 +98,13 @@ def main() -> int:
             Load("/api/v1/profile/referrals/", token=prepared["tokens"][largest]),
         )
         measure_next_to_healthz(
-            "send-code", Load("/", "send_code.lua", args=(1,), warmup_args=(0,))
+            "send-code",
+            Load("/", "send_code.lua", args=(1,), warmup_args=(0,), answers=(202,)),
         )
         purge_queue()
-        measure_next_to_healthz("send-code refused (429)", Load("/", "send_code_again.lua"))
+        measure_next_to_healthz(
+            "send-code refused (429)", Load("/", "send_code_again.lua", answers=(202, 429))
+        )
         codes = prepared["codes"]
         measure_next_to_healthz(
             "verify-code (right code, new user)",
@@ -114,7 +117,7 @@ def main() -> int:
         )
         measure_next_to_healthz(
             "verify-code (wrong code)",
-            Load("/", "verify_code.lua", args=(codes["wrong"], 2)),
+            Load("/", "verify_code.lua", args=(codes["wrong"], 2), answers=(400, 429)),
         )
         # The /healthz row: the first of its runs, with the mean and all of them.
         endpoints = {

@@ -28,6 +28,9 @@ class Load:
     token: str | None = None
     # Scripts that must not repeat a request (send-code, verify-code) warm up on other data.
     warmup_args: tuple | None = None
+    # The statuses the endpoint may answer: any other one stops the bench, which would
+    # otherwise measure the wrong thing (a refusal that is a CSRF page, say).
+    answers: tuple[int, ...] = (200,)
 
 
 def measure(name: str, load: Load, seconds: float, groups) -> dict:
@@ -76,4 +79,10 @@ def _run(load: Load, seconds: float, args) -> dict:
     command += [f"http://127.0.0.1:{PORT}{load.path}", "--", *map(str, args)]
     done = subprocess.run(command, cwd=BASE_DIR, capture_output=True, text=True, check=True)
     line = next(line for line in done.stdout.splitlines() if line.startswith("WRK_JSON "))
-    return json.loads(line.removeprefix("WRK_JSON "))
+    result = json.loads(line.removeprefix("WRK_JSON "))
+    unexpected = {s: n for s, n in result["statuses"].items() if int(s) not in load.answers}
+    if unexpected:
+        raise RuntimeError(
+            f"{load.path} ({load.script}) answered {unexpected}, expected only {load.answers}"
+        )
+    return result

@@ -9,6 +9,7 @@ end
 
 local threads = 0
 function setup(thread)
+  register(thread)
   thread:set("thread_id", threads)
   threads = threads + 1
 end

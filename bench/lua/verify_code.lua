@@ -4,6 +4,7 @@ dofile("bench/lua/report.lua")
 
 local threads = 0
 function setup(thread)
+  register(thread)
   thread:set("thread_id", threads)
   threads = threads + 1
 end
