@@ -23,7 +23,7 @@ from accounts.otp import validate_code_format
 from accounts.services import code_send, code_verify, tokens_issue, tokens_refresh, tokens_revoke
 from invites.apis import ProfileApi
 from invites.links import site_url
-from invites.selectors import profile_get
+from invites.selectors import profile_get, profile_of_new_user
 from project.exceptions import RetryLater
 from project.fields import StrictCharField
 from project.throttling import UserThrottle, client_ip
@@ -133,11 +133,12 @@ class VerifyCodeApi(APIView):
         serializer.is_valid(raise_exception=True)
         with code_verify(**serializer.validated_data, client_ip=client_ip(request)) as login:
             tokens = tokens_issue(user=login.user)
+            read_profile = profile_of_new_user if login.created else profile_get
             data = {
                 "access": tokens.access,
                 "refresh": tokens.refresh,
                 "is_new_user": login.created,
-                "profile": profile_get(user=login.user, base_url=site_url(request)),
+                "profile": read_profile(user=login.user, base_url=site_url(request)),
             }
         return Response(self.OutputSerializer(data).data)
 

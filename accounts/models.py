@@ -20,7 +20,8 @@ class UserManager(BaseUserManager):
             user.set_password(password)
         else:
             user.set_unusable_password()  # people log in with a code, operators with a password
-        with transaction.atomic(using=self._db):
+        # No savepoint: inside a caller's transaction (a login's) a failure here fails it all.
+        with transaction.atomic(using=self._db, savepoint=False):
             user.save(using=self._db)
             invite_code_issue(user=user)
         return user

@@ -75,6 +75,23 @@ def profile_get(*, user, base_url: str, newest: int = REFERRALS_IN_PROFILE) -> P
     )
 
 
+def profile_of_new_user(*, user, base_url: str) -> Profile:
+    """The profile of a user created a moment ago (`user.invite` the code just issued), with
+    no query: nobody can have activated a code that was drawn in this request, and the user
+    has activated none. What profile_get would read, as a login that creates the user answers
+    it."""
+    return Profile(
+        phone=user.phone,
+        invite_code=user.invite.code,
+        activated_invite_code=None,
+        invited_by=None,
+        date_joined=user.date_joined,
+        referrals_count=0,
+        referrals=[],
+        referral_link=referral_link(base_url=base_url, invite_code=user.invite.code),
+    )
+
+
 def invited_through(*, user, ancestor) -> bool:
     """Whether `ancestor` invited `user`, directly or through others.
 

@@ -4,10 +4,11 @@ import itertools
 
 import pytest
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 from invites.errors import InviteAlreadyActivated, InviteCodeNotFound, InviteCycle, OwnInviteCode
 from invites.models import Referral
-from invites.selectors import invited_through, profile_get
+from invites.selectors import invited_through, profile_get, profile_of_new_user
 from invites.services import invite_activate
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +25,15 @@ def test_activating_a_code_links_the_users_and_counts_the_referral():
     profile = profile_get(user=user, base_url=SITE)
     assert profile.activated_invite_code == inviter.invite.code
     assert profile.invited_by == inviter.phone
+
+
+def test_a_new_users_profile_built_without_queries_is_the_one_the_database_gives(
+    django_assert_num_queries,
+):
+    user = User.objects.create_user(phone="+79161234567")
+    with django_assert_num_queries(0):
+        built = profile_of_new_user(user=user, base_url=SITE)
+    assert built == profile_get(user=User.objects.get(pk=user.pk), base_url=SITE)
 
 
 @pytest.mark.parametrize("typed", ["{code}", "{lower}", "  {lower}  ", "\t{code}\n"])

@@ -221,6 +221,12 @@ def celery_broker(
         "visibility_timeout": visibility_timeout,
         "unacked_restore_interval": 10,
         "unacked_restore_throttle": 1,
+        # One worker at a time puts those messages back, under a lock in Redis. A worker killed
+        # while it holds the lock leaves it for this long (kombu's default: 300 s, the code's
+        # whole life, so every SMS the dead worker held came too late; the worker drill lost
+        # 38 of 40 once). A scan takes milliseconds, and two workers restoring at once cannot
+        # both put a message back (kombu restores each in a WATCH transaction).
+        "unacked_mutex_expire": 20,
         "socket_connect_timeout": timeout,
         "socket_timeout": timeout,
     }

@@ -134,6 +134,8 @@ def test_a_redis_broker_keeps_its_transport_and_visibility_timeout():
     assert settings["CELERY_BROKER_READ_URL"] is settings["CELERY_BROKER_WRITE_URL"] is None
     assert settings["CELERY_BROKER_TRANSPORT"] == "worker.transport:Transport"
     assert settings["CELERY_BROKER_TRANSPORT_OPTIONS"]["visibility_timeout"] == 60
+    # A killed worker's restore lock must not outlive the messages it keeps from the queue.
+    assert settings["CELERY_BROKER_TRANSPORT_OPTIONS"]["unacked_mutex_expire"] == 20
     assert settings["CELERY_TASK_DEFAULT_QUEUE_TYPE"] == "classic"
     assert settings["CELERY_TASK_DEFAULT_EXCHANGE_TYPE"] == "direct"
 
