@@ -2,7 +2,9 @@
 
 `make bench` says how fast the whole stack answers; this says what one send-code costs the
 process that serves it. It calls Django's WSGI handler directly (no HTTP server, no wrk) with
-the bench's settings and Redis databases, then each piece on its own: the per-IP throttle, the
+the bench's settings and Redis databases: send-code, a refused send-code and a verify-code
+that finds no code, whole; then each piece on its own: what Django REST framework's request
+cycle costs over a plain Django view (both reading the same JSON body, no middleware), the
 phone parsing, the code store's script, queueing the SMS with Celery (next to a bare LPUSH of
 the same size and a PING, one Redis round trip), and code_send as a whole.
 
@@ -38,7 +40,7 @@ def cpu_per_call(fn, calls: int, rounds: int) -> float:
 def wsgi_caller(application):
     """One request through Django's WSGI handler, as gunicorn would make it, minus the socket."""
 
-    def call(method: str, path: str, body: dict | None = None) -> str:
+    def call(method: str, path: str, body: dict | None = None, expect=("200", "202")) -> str:
         data = json.dumps(body).encode() if body is not None else b""
         environ = {
             "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "",
@@ -51,11 +53,41 @@ def wsgi_caller(application):
         response = application(environ, lambda line, headers, exc_info=None: status.append(line))
         b"".join(response)
         response.close()
-        if not status[0].startswith(("200", "202")):
+        if not status[0].startswith(expect):
             raise RuntimeError(f"{method} {path}: {status[0]}")
         return status[0]
 
     return call
+
+
+def bare_views():
+    """A plain Django view and a Django REST framework view that both read a JSON body and
+    answer `{}`, and a POST to each (a request as the test client builds it, no middleware)."""
+    from django.http import JsonResponse
+    from django.test import RequestFactory
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    class Nothing(APIView):
+        authentication_classes = permission_classes = throttle_classes = []
+
+        def post(self, request):
+            return Response({"phone": request.data["phone"]})
+
+    def nothing(request):
+        return JsonResponse({"phone": json.loads(request.body)["phone"]})
+
+    factory = RequestFactory()
+    body = json.dumps({"phone": "+79161234567"})
+
+    def post_to(view):
+        def post():
+            response = view(factory.post("/", body, content_type="application/json"))
+            getattr(response, "render", lambda: None)()
+
+        return post
+
+    return post_to(nothing), post_to(Nothing.as_view())
 
 
 def main() -> int:
@@ -66,11 +98,9 @@ def main() -> int:
     django_setup(bench_stack())  # its settings and databases; no process is started
     import redis
     from django.core.wsgi import get_wsgi_application
-    from limits import parse
 
     from accounts.otp import otp_issue
     from accounts.services import code_send
-    from project.throttling import limiter
     from sms.phones import phone_normalize
     from sms.tasks import sms_enqueue
 
@@ -86,13 +116,18 @@ def main() -> int:
             pass
 
     call = wsgi_caller(get_wsgi_application())
-    rate = parse("1000000000/hour")
+    django_view, drf_view = bare_views()
     text = "Your code: 1234. It is valid for 5 minutes."
+    send, verify = "/api/v1/auth/send-code/", "/api/v1/auth/verify-code/"
     pieces = [
         ("GET /healthz (whole request)", lambda: call("GET", "/healthz")),
-        ("POST send-code (whole request)",
-         lambda: call("POST", "/api/v1/auth/send-code/", {"phone": fresh_phone()})),
-        ("  throttle (limits: one script)", lambda: limiter().hit(rate, "bench", "127.0.0.1")),
+        ("POST send-code (whole request)", lambda: call("POST", send, {"phone": fresh_phone()})),
+        ("POST send-code, refused: sent just now",
+         lambda: call("POST", send, {"phone": "+79161234567"}, expect=("202", "429"))),
+        ("POST verify-code, refused: no code",
+         lambda: call("POST", verify, {"phone": "+79161234568", "code": "0000"}, expect="400")),
+        ("  a Django view reading the body", django_view),
+        ("  a REST framework view reading the body", drf_view),
         ("  code_send", lambda: code_send(phone=fresh_phone())),
         ("    phone_normalize", lambda: phone_normalize("+79161234567")),
         ("    otp_issue (one script)", issue),
