@@ -8,6 +8,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import User
 from harness import code_from_sms
@@ -98,9 +99,10 @@ def test_the_copy_button_copies_the_invite_code(browser, phone):
     page = log_in(context, phone)
     button = page.locator("button[data-copy=invite-code]")
     button.click()
+    # The clipboard's promise resolves a moment after the click: expect() waits for it.
+    expect(button).to_have_text("Copied")
+    expect(page.locator("#copy-status")).to_have_text("Copied")  # said to screen readers too
     assert page.evaluate("navigator.clipboard.readText()") == page.inner_text("#invite-code")
-    assert button.inner_text() == "Copied"
-    assert page.inner_text("#copy-status") == "Copied"  # said to screen readers too
 
     page.click("button[data-copy=referral-link]")
     link = page.evaluate("navigator.clipboard.readText()")
@@ -342,7 +344,7 @@ def test_the_login_and_the_profile_run_without_csp_violations(browser, phone):
     refused = refusals(context)
     page = log_in(context, phone)
     page.click("button[data-copy=invite-code]")  # the pages' script runs
-    assert page.locator("button[data-copy=invite-code]").inner_text() == "Copied"
+    expect(page.locator("button[data-copy=invite-code]")).to_have_text("Copied")
     assert page.evaluate("window.__cspViolations") == []
     assert refused == []
 
