@@ -19,14 +19,21 @@ by connect_timeout, which libpq no longer enforces itself once a wait callback i
 OPTIONS["statement_timeout_on_connect"] False leaves the first out of the connection's startup
 options: PgBouncer refuses them (DATABASE_POOLER=pgbouncer), and the role or database carries
 the statement_timeout there instead.
+
+OPTIONS["idle_connections"] (DATABASE_IDLE_CONNECTIONS) keeps up to that many connections that
+threads closed for the next thread of the process to connect (idle.py), each for at most
+CONN_MAX_AGE seconds; 0 closes them, as Django does.
 """
 
 import select
+import threading
 import time
 from functools import cache
 
 from django.db.backends.postgresql import base
 from psycopg2 import extensions
+
+from project.postgresql.idle import IdleConnections
 
 # The server gets the first chance to cancel a slow query (and keep the connection).
 CLIENT_GRACE_SECONDS = 1.0
@@ -91,9 +98,40 @@ def wait(conn, cursor=None) -> None:
             return
 
 
+# Per database alias and server database: every thread's wrapper of one database shares its
+# idle connections (and a test run that moves the alias to the test database gets others).
+_idle: dict[tuple, IdleConnections] = {}
+_idle_lock = threading.Lock()
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    _opened: float = 0.0  # when this wrapper's connection was opened (time.monotonic())
+
+    @property
+    def idle_connections(self) -> IdleConnections | None:
+        size = self.settings_dict["OPTIONS"].get("idle_connections", 0)
+        max_age = self.settings_dict["CONN_MAX_AGE"]
+        if not size or max_age == 0:
+            return None
+        server = tuple(self.settings_dict.get(key) for key in ("HOST", "PORT", "NAME", "USER"))
+        with _idle_lock:
+            if (self.alias, server) not in _idle:
+                _idle[self.alias, server] = IdleConnections(size, max_age)
+            return _idle[self.alias, server]
+
+    def close_pool(self) -> None:
+        """Close every idle connection of the process, whichever database it is to: Django
+        calls this before it drops or copies a test database, which no connection may be open
+        to, and by then this wrapper may name another database."""
+        super().close_pool()
+        with _idle_lock:
+            pools = list(_idle.values())
+        for pool in pools:
+            pool.close_all()
+
     def get_connection_params(self) -> dict:
         params = super().get_connection_params()
+        params.pop("idle_connections", None)
         query_seconds = params.pop("query_timeout", None)
         on_connect = params.pop("statement_timeout_on_connect", True)
         if query_seconds and on_connect:
@@ -110,4 +148,21 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if "connection_factory" in conn_params and extensions.get_wait_callback() is None:
             # Process-wide in psycopg2: every connection of this process waits through it.
             extensions.set_wait_callback(wait)
-        return super().get_new_connection(conn_params)
+        idle = self.idle_connections
+        reused = idle.take() if idle is not None else None
+        if reused is not None:
+            self._opened, self.isolation_level = reused.opened, reused.isolation_level
+            return reused.connection
+        connection = super().get_new_connection(conn_params)
+        self._opened = time.monotonic()
+        return connection
+
+    def _close(self) -> None:
+        idle = self.idle_connections
+        if (
+            idle is not None
+            and self.connection is not None
+            and idle.give(self.connection, self._opened, self.isolation_level)
+        ):
+            return
+        super()._close()

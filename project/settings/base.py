@@ -161,6 +161,7 @@ DATABASES = databases(
     conn_max_age=env.int("CONN_MAX_AGE", default=60),
     query_timeout=env.float("DATABASE_QUERY_TIMEOUT_SECONDS", default=5),
     pooler=DATABASE_POOLER,
+    idle_connections=env.int("DATABASE_IDLE_CONNECTIONS", default=8),
 )
 
 # REDIS: code store, throttles, cache and (by default) the Celery broker

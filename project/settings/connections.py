@@ -26,6 +26,7 @@ def databases(
     conn_max_age: int,
     query_timeout: float = 0,
     pooler: str = "none",
+    idle_connections: int = 0,
 ) -> dict:
     """DATABASES for `url`: PostgreSQL in every real deployment, a SQLite file embedded.
 
@@ -38,6 +39,9 @@ def databases(
     statement_timeout = '5s'`, docs/scaling.md); other options in the URL are dropped, with a
     warning. The time zone Django sets on connecting is one PgBouncer tracks and sets again
     on every server connection it hands out.
+
+    `idle_connections`: how many connections that threads closed a process keeps for its next
+    thread (project/postgresql/idle.py; the worker's threads close theirs after each SMS).
     """
     if pooler not in POOLERS:
         raise ImproperlyConfigured(f"DATABASE_POOLER must be one of {', '.join(POOLERS)}.")
@@ -54,6 +58,7 @@ def databases(
             # ...and so must one that hangs: every query bounded (project/postgresql/base.py).
             default["ENGINE"] = "project.postgresql"
             default["OPTIONS"]["query_timeout"] = query_timeout
+            default["OPTIONS"]["idle_connections"] = idle_connections
     if pooler == "pgbouncer":
         dropped = default["OPTIONS"].pop("options", None)
         if dropped:

@@ -27,6 +27,7 @@ DATABASES = databases(
     conn_max_age=env.int("CONN_MAX_AGE", default=60),
     query_timeout=env.float("DATABASE_QUERY_TIMEOUT_SECONDS", default=5),
     pooler=DATABASE_POOLER,
+    idle_connections=env.int("DATABASE_IDLE_CONNECTIONS", default=8),
 )
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/14")
 _sentinel = {"sentinels": REDIS_SENTINELS, "sentinel_master": REDIS_SENTINEL_MASTER}

@@ -131,7 +131,7 @@ def test_hsts_lasts_a_year_and_preload_is_the_domain_owners_choice():
 def test_every_query_is_bounded_unless_switched_off():
     bounded = production_settings("DATABASES")["DATABASES"]["default"]
     assert bounded["ENGINE"] == "project.postgresql"
-    assert bounded["OPTIONS"] == {"connect_timeout": 2, "query_timeout": 5.0}
+    assert bounded["OPTIONS"] == {"connect_timeout": 2, "query_timeout": 5.0, "idle_connections": 8}
     unbounded = production_settings("DATABASES", DATABASE_QUERY_TIMEOUT_SECONDS="0")
     assert unbounded["DATABASES"]["default"]["ENGINE"] == "django.db.backends.postgresql"
 
