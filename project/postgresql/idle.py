@@ -7,6 +7,10 @@ SMS, each costs the server a backend process (a fork, the authentication, cold c
 worker a connection's setup. So a closed connection waits here, up to `size` of them, for the
 next thread that connects; Django's own pool does the same with psycopg 3 only.
 
+Handing a connection to another thread is safe because the service leaves no state on a
+connection beyond a transaction: it runs behind PgBouncer in transaction pooling, which hands
+server connections around the same way (docs/scaling.md).
+
 A connection comes back only when it is open and outside a transaction; one taken out is
 asked `SELECT 1` first (the server may have restarted meanwhile: a dead one is closed and the
 next one tried), and one older than `max_age` seconds is closed instead of reused. The idle
