@@ -5,11 +5,12 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from invites.codes import invite_code_generate
 from invites.models import InviteCode, Referral, ReferralStatus
+from project.postgresql.base import unbounded_transaction
 
 # Seeded phones are +7 999 NNN-NN-NN, numbered after the highest one already seeded.
 SEED_PREFIX = "+7999"
@@ -118,7 +119,8 @@ def referrals_seed(*, users: int, referrals_per_user: int, batch_size: int = 5_0
         )
         return created
 
-    with transaction.atomic():
+    # One transaction, without the query bounds: its COMMIT checks every row's foreign keys.
+    with unbounded_transaction():
         inviters = new_users(users)
         for inviter in inviters:
             for start in range(0, referrals_per_user, batch_size):

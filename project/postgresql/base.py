@@ -28,8 +28,10 @@ CONN_MAX_AGE seconds; 0 closes them, as Django does.
 import select
 import threading
 import time
+from contextlib import contextmanager
 from functools import cache
 
+from django.db import connections, transaction
 from django.db.backends.postgresql import base
 from psycopg2 import extensions
 
@@ -60,6 +62,30 @@ def bounded_connection(connect_seconds: float | None, query_seconds: float) -> t
         (BoundedConnection,),
         {"connect_seconds": connect_seconds, "query_seconds": query_seconds},
     )
+
+
+@contextmanager
+def unbounded_transaction(using: str = "default"):
+    """A transaction whose statements, COMMIT included, neither bound ends: bulk work that no
+    one waits on in a request (seeding a million referrals, whose deferred foreign-key checks
+    all run at COMMIT, takes longer than DATABASE_QUERY_TIMEOUT_SECONDS). The server's bound
+    is lifted with SET LOCAL, which ends with the transaction (neither an idle connection nor
+    PgBouncer carries it on); the client's for this connection until the transaction ends."""
+    connection = connections[using]
+    connection.ensure_connection()
+    raw = connection.connection
+    lifted = isinstance(raw, BoundedConnection)
+    if lifted:
+        raw.query_seconds = None  # over its class's bound, for this connection only
+    try:
+        with transaction.atomic(using=using):
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL statement_timeout = 0")
+            yield
+    finally:
+        if lifted:
+            del raw.query_seconds
 
 
 def wait(conn, cursor=None) -> None:
