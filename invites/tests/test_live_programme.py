@@ -2,7 +2,7 @@
 behind one trusted proxy (`NUM_PROXIES=1`, so `X-Forwarded-For` is the client's address), with
 `REFERRAL_MAX_PER_HOUR=3`, and the session's real worker delivering the login codes. The
 fraud checks, the stats and the QR code, black-box (the in-process tests of each rule are in
-test_fraud.py, test_stats.py and test_qr.py)."""
+test_fraud.py and test_stats_and_qr.py)."""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
