@@ -333,6 +333,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["project.throttling.UserThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["project.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "project.negotiation.ContentNegotiation",
     "EXCEPTION_HANDLER": "project.exceptions.api_exception_handler",
     # The client address for per-IP throttles is REMOTE_ADDR unless the deployment says how
     # many proxies it trusts; otherwise anyone could pick their own with X-Forwarded-For.
