@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: help install run test test-pgbouncer e2e lint format requirements worker flower bench bench-smoke faults faults-smoke abuse abuse-smoke
+.PHONY: help install run test test-pgbouncer e2e lint format requirements worker flower bench bench-smoke bench-floor faults faults-smoke abuse abuse-smoke
 
 help:
 	@echo "make run    run the service (embedded, or on PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)"
@@ -55,6 +55,12 @@ bench: install
 
 bench-smoke: install
 	$(BIN)/python -m bench --smoke
+	$(BIN)/python -m bench.floor --smoke
+
+# What a refusal's ratio to /healthz is made of: the service's view next to plain Django views
+# doing less and less of it (bench/floor.py).
+bench-floor: install
+	$(BIN)/python -m bench.floor
 
 # Fault drills (drills/) on PostgreSQL and Redis servers of their own, with a table of what
 # was lost at the end.

@@ -1,0 +1,111 @@
+"""`python -m bench.floor`: how cheap a refusal can be on this machine, piece by piece.
+
+`make bench` measures the service's refused send-code and wrong verify-code as ratios of
+/healthz. This says what those ratios are made of: it starts the bench's stack with one web
+process whose URLs add the plain Django views of bench.floor_views (bench.floor_settings;
+the service itself never serves them), then floods, each right after a run of /healthz:
+
+- send-code to one phone, refused (the service's view, Django REST framework);
+- the same refusal from a plain Django view calling the same service function (code_send);
+- a plain Django view that parses the body and the phone, makes one Redis round trip (a
+  PING, no script) and answers the same 429;
+- the same without the round trip;
+- a wrong code to one phone, from the service's verify-code and from a plain Django view
+  calling code_verify.
+
+Each row's ratio is to the /healthz run just before it, as in `make bench`. The gaps between
+rows are what Django REST framework's request cycle, the code store's script and the Redis
+round trip cost a refusal here, where the load, the server and Redis share the same 2 CPUs.
+
+    .venv/bin/python -m bench.floor [--duration SECONDS] [--smoke]
+"""
+
+import argparse
+import json
+import statistics
+import sys
+from datetime import UTC, datetime
+
+from bench import cpu
+from bench.stack import PORT, REDIS_URL, RUN_DIR, bench_stack, reset
+from bench.wrk import Load, measure
+from harness import Api
+
+SEND = "/api/v1/auth/send-code/"
+VERIFY = "/api/v1/auth/verify-code/"
+
+
+def flood(path: str, body: dict, answers: tuple[int, ...]) -> Load:
+    return Load(path, "post.lua", args=(path, json.dumps(body)), answers=answers)
+
+
+# (name, what differs from the row above, the load). One phone per row: each starts afresh.
+ROWS = [
+    ("send-code refused: the service (REST framework)", "",
+     flood(SEND, {"phone": "+79270000101"}, (202, 429))),
+    ("send-code refused: plain Django view, same code_send", "REST framework left out",
+     flood("/floor/send-code/", {"phone": "+79270000102"}, (202, 429))),
+    ("plain Django view: phone, one Redis PING, the 429", "the script and its keys left out",
+     flood("/floor/refuse-after-ping/", {"phone": "+79270000103"}, (429,))),
+    ("plain Django view: phone, the 429", "the Redis round trip left out",
+     flood("/floor/refuse-without-redis/", {"phone": "+79270000104"}, (429,))),
+    ("verify-code, wrong code: the service (REST framework)", "",
+     flood(VERIFY, {"phone": "+79270000105", "code": "0000"}, (400, 429))),
+    ("verify-code, wrong code: plain Django view, same code_verify", "REST framework left out",
+     flood("/floor/verify-code/", {"phone": "+79270000106", "code": "0000"}, (400, 429))),
+]  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=None, help="seconds per row (10)")
+    parser.add_argument("--smoke", action="store_true", help="every row, for a second")
+    options = parser.parse_args()
+    seconds = options.duration or (1 if options.smoke else 10)
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    reset()
+    with bench_stack() as stack:
+        stack.migrate()
+        web = stack.web(port=PORT, DJANGO_SETTINGS_MODULE="bench.floor_settings")
+        redis_port = int(REDIS_URL.rsplit(":", 1)[1].split("/")[0])
+
+        def groups() -> dict[str, list[int]]:
+            return {"web": [web.pid, *cpu.children_of(web.pid)], **cpu.servers(redis_port)}
+
+        # The verify rows' phones get a code first: their flood is wrong codes to a live one.
+        api = Api(web.url)
+        for name, _, load in ROWS:
+            if load.path in (VERIFY, "/floor/verify-code/"):
+                phone = json.loads(load.args[1])["phone"]
+                if api.send_code(phone).status != 202:
+                    raise RuntimeError(f"no code for {name}")
+        rows = []
+        for name, left_out, load in ROWS:
+            ceiling = measure("/healthz", Load("/healthz"), seconds, groups)
+            result = measure(name, load, seconds, groups)
+            rows.append({**result, "left_out": left_out, "healthz_rps": ceiling["rps"]})
+    print(table(rows, seconds))
+    return 0
+
+
+def table(rows: list[dict], seconds: float) -> str:
+    lines = [
+        f"Floor of a refusal, {datetime.now(UTC):%Y-%m-%d %H:%M UTC}: one gunicorn (4 sync"
+        f" processes), wrk 16 connections, {seconds:g} s per row, each next to /healthz"
+        f" (mean {statistics.mean(r['healthz_rps'] for r in rows):.0f} requests/s)",
+        "",
+        "| what answers | left out (vs the row above) | requests/s | x /healthz "
+        "| web CPU ms per request |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        per_request = r["cpu_s"]["web"] / max(r["requests"], 1) * 1000
+        lines.append(
+            f"| {r['name']} | {r['left_out']} | {r['rps']:.0f} "
+            f"| {r['rps'] / r['healthz_rps']:.2f} | {per_request:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
