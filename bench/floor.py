@@ -5,7 +5,10 @@
 process whose URLs add the plain Django views of bench.floor_views (bench.floor_settings;
 the service itself never serves them), then floods, each right after a run of /healthz:
 
-- send-code to one phone, refused (the service's view, Django REST framework);
+- send-code to a new phone each (the SMS queued, never delivered: no worker runs here), from
+  the service's view (Django REST framework) and from a plain Django view calling the same
+  service function (code_send);
+- send-code to one phone, refused (the service's view);
 - the same refusal from a plain Django view calling the same service function (code_send);
 - a plain Django view that parses the body and the phone, makes one Redis round trip (a
   PING, no script) and answers the same 429;
@@ -41,6 +44,11 @@ def flood(path: str, body: dict, answers: tuple[int, ...]) -> Load:
 
 # (name, what differs from the row above, the load). One phone per row: each starts afresh.
 ROWS = [
+    ("send-code, a new phone each: the service (REST framework)", "",
+     Load(SEND, "send_code.lua", args=(1, SEND), warmup_args=(0, SEND), answers=(202,))),
+    ("send-code, a new phone each: plain Django view, same code_send", "REST framework left out",
+     Load("/floor/send-code/", "send_code.lua", args=(3, "/floor/send-code/"),
+          warmup_args=(2, "/floor/send-code/"), answers=(202,))),
     ("send-code refused: the service (REST framework)", "",
      flood(SEND, {"phone": "+79270000101"}, (202, 429))),
     ("send-code refused: plain Django view, same code_send", "REST framework left out",
