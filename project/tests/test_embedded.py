@@ -1,7 +1,9 @@
 """The embedded default: `scripts/run` (what `make run` runs) with no PostgreSQL, Redis, broker."""
 
 import os
+import sqlite3
 import subprocess
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -36,13 +38,13 @@ def embedded(tmp_path):
         )
         service.start()
     try:
-        yield Api(f"http://127.0.0.1:{port}"), log, service.process
+        yield Api(f"http://127.0.0.1:{port}"), log, service.process, tmp_path / "db.sqlite3"
     finally:
         service.stop()
 
 
 def test_the_embedded_default_runs_the_whole_login(embedded):
-    api, log, _ = embedded
+    api, log, _, database = embedded
     assert "Embedded mode" in log.read_text()
     ready = api.get("/readyz")
     assert (ready.status, ready.body) == (200, {"database": "ok", "redis": "ok", "broker": "ok"})
@@ -53,11 +55,15 @@ def test_the_embedded_default_runs_the_whole_login(embedded):
     profile = api.get("/api/v1/profile/", token=login["access"])
     assert profile.status == 200
     assert profile.body["phone"] == "+79628518753"
+    # The message log's upsert (its own SQL, sms.services) works on SQLite too.
+    with closing(sqlite3.connect(database)) as db:
+        logged = db.execute("SELECT phone, status, attempts FROM sms_smslog").fetchall()
+    assert logged == [("+79628518753", "sent", 1)]
 
 
 def test_stopping_the_script_stops_the_server(embedded):
     """A process manager's TERM to `scripts/run` must not leave gunicorn running orphaned."""
-    api, _, process = embedded
+    api, _, process, _ = embedded
     process.terminate()
     process.wait(timeout=20)
     with pytest.raises(ConnectionRefusedError):
