@@ -87,7 +87,8 @@ def test_an_idle_connection_the_server_ended_is_replaced(wrapper):
     pid = backend(first)
     first.close()
     with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        # With a timeout, it returns once the backend has exited (PostgreSQL 14 and later).
+        cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
     assert backend(wrapper()) != pid  # and the query worked
 
 
