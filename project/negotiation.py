@@ -10,8 +10,7 @@ class ContentNegotiation(DefaultContentNegotiation):
     """A view with one renderer (JSON, everywhere but the QR code) and a request that accepts
     anything or exactly that renderer's type, with no `?format=`, gets that renderer: what
     DRF's negotiation picks too, after parsing the Accept header into media types and ranking
-    them (about 25 us a request, a tenth of a refused send-code's own work). Any other request
-    is negotiated by DRF, 406 included."""
+    them, on every request. Any other request is negotiated by DRF, 406 included."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
         if len(renderers) == 1 and not format_suffix:
