@@ -1,4 +1,4 @@
-"""`python -m bench.floor`: how cheap a refusal can be on this machine, piece by piece.
+"""`python -m bench.floor`: what send-code and verify-code cost next to plain Django views.
 
 `make bench` measures the service's refused send-code and wrong verify-code as ratios of
 /healthz. This says what those ratios are made of: it starts the bench's stack with one web
@@ -14,7 +14,9 @@ the service itself never serves them), then floods, each right after a run of /h
   PING, no script) and answers the same 429;
 - the same without the round trip;
 - a wrong code to one phone, from the service's verify-code and from a plain Django view
-  calling code_verify.
+  calling code_verify;
+- the right code, a new user each (codes issued beforehand), from the service's verify-code
+  and from a plain Django view calling code_verify, tokens_issue and the profile's selector.
 
 Each row's ratio is to the /healthz run just before it, as in `make bench`. The gaps between
 rows are what Django REST framework's request cycle, the code store's script and the Redis
@@ -30,7 +32,8 @@ import sys
 from datetime import UTC, datetime
 
 from bench import cpu
-from bench.stack import PORT, REDIS_URL, RUN_DIR, bench_stack, reset
+from bench.seed import issue_codes
+from bench.stack import PORT, REDIS_URL, RUN_DIR, bench_stack, django_setup, reset
 from bench.wrk import Load, measure
 from harness import Api
 
@@ -61,7 +64,35 @@ ROWS = [
      flood(VERIFY, {"phone": "+79270000105", "code": "0000"}, (400, 429))),
     ("verify-code, wrong code: plain Django view, same code_verify", "REST framework left out",
      flood("/floor/verify-code/", {"phone": "+79270000106", "code": "0000"}, (400, 429))),
+    ("verify-code, right code, new user: the service (REST framework)", "",
+     Load(VERIFY, "verify_code.lua", args=("{measure_service}", 2),
+          warmup_args=("{warmup_service}", 2))),
+    ("verify-code, right code, new user: plain Django view, same code_verify, tokens, profile",
+     "REST framework left out",
+     Load("/floor/verify-code/", "verify_code.lua",
+          args=("{measure_plain}", 2, "/floor/verify-code/"),
+          warmup_args=("{warmup_plain}", 2, "/floor/verify-code/"))),
 ]  # fmt: skip
+
+# Codes for the new users' rows: (name, first number of +7925..., how many; smoke: fewer).
+CODE_SETS = [
+    ("warmup_service", 100_000, 2_000, 2_000),
+    ("measure_service", 110_000, 8_000, 1_000),
+    ("warmup_plain", 120_000, 2_000, 2_000),
+    ("measure_plain", 130_000, 8_000, 1_000),
+]
+
+
+def with_codes(load: Load, files: dict[str, str]) -> Load:
+    """`load` with the code files' paths in place of their "{name}"s."""
+
+    def fill(args):
+        if args is None:
+            return None
+        return tuple(files[a[1:-1]] if f"{a}"[1:-1] in files else a for a in args)
+
+    return Load(load.path, load.script, fill(load.args), load.token, fill(load.warmup_args),
+                load.answers)  # fmt: skip
 
 
 def main() -> int:
@@ -80,17 +111,24 @@ def main() -> int:
         def groups() -> dict[str, list[int]]:
             return {"web": [web.pid, *cpu.children_of(web.pid)], **cpu.servers(redis_port)}
 
-        # The verify rows' phones get a code first: their flood is wrong codes to a live one.
+        # The wrong-code rows' phones get a code first: their flood is wrong codes to a live
+        # one. The new users' rows get codes issued here, with the stack's settings and key.
         api = Api(web.url)
         for name, _, load in ROWS:
-            if load.path in (VERIFY, "/floor/verify-code/"):
+            if load.script == "post.lua" and load.path in (VERIFY, "/floor/verify-code/"):
                 phone = json.loads(load.args[1])["phone"]
                 if api.send_code(phone).status != 202:
                     raise RuntimeError(f"no code for {name}")
+        django_setup(stack)
+        files = {
+            name: str(issue_codes(RUN_DIR / f"floor-{name}.txt", range(first, first + count)))
+            for name, first, full, smoke in CODE_SETS
+            for count in [smoke if options.smoke else full]
+        }
         rows = []
         for name, left_out, load in ROWS:
             ceiling = measure("/healthz", Load("/healthz"), seconds, groups)
-            result = measure(name, load, seconds, groups)
+            result = measure(name, with_codes(load, files), seconds, groups)
             rows.append({**result, "left_out": left_out, "healthz_rps": ceiling["rps"]})
     print(table(rows, seconds))
     return 0
@@ -98,8 +136,9 @@ def main() -> int:
 
 def table(rows: list[dict], seconds: float) -> str:
     lines = [
-        f"Floor of a refusal, {datetime.now(UTC):%Y-%m-%d %H:%M UTC}: one gunicorn (4 sync"
-        f" processes), wrk 16 connections, {seconds:g} s per row, each next to /healthz"
+        f"Floor of send-code and verify-code, {datetime.now(UTC):%Y-%m-%d %H:%M UTC}: one"
+        f" gunicorn (4 sync processes), wrk 16 connections, {seconds:g} s per row, each next to"
+        " /healthz"
         f" (mean {statistics.mean(r['healthz_rps'] for r in rows):.0f} requests/s)",
         "",
         "| what answers | left out (vs the row above) | requests/s | x /healthz "

@@ -9,7 +9,6 @@ def prepare(run_dir: Path, *, smoke: bool) -> dict:
     and for one with wrong codes (each phone's code plus one)."""
     from django.db import connection
 
-    from accounts.otp import otp_issue
     from accounts.services import tokens_issue
     from invites.seeding import referrals_seed
 
@@ -25,13 +24,23 @@ def prepare(run_dir: Path, *, smoke: bool) -> dict:
     codes = {}
     sets = [("warmup", 0, 2_000), ("measure", 2_000, measured), ("wrong", 40_000, measured)]
     for name, first, count in sets:
-        codes[name] = run_dir / f"codes-{name}.txt"
-        with codes[name].open("w") as out:
-            for n in range(first, first + count):
-                phone = f"+7925{n:07d}"
-                with otp_issue(phone=phone) as issued:
-                    code = issued.code
-                    if name == "wrong":
-                        code = f"{(int(code) + 1) % 10 ** len(code):0{len(code)}d}"
-                    out.write(f"{phone} {code}\n")
+        codes[name] = issue_codes(
+            run_dir / f"codes-{name}.txt", range(first, first + count), wrong=name == "wrong"
+        )
     return {"tokens": tokens, "codes": codes, "sizes": sizes}
+
+
+def issue_codes(path: Path, numbers: range, *, wrong: bool = False) -> Path:
+    """A code issued to each phone +7925 and the number's 7 digits, written to `path` as
+    "phone code" lines (with `wrong`, each code plus one instead)."""
+    from accounts.otp import otp_issue
+
+    with path.open("w") as out:
+        for n in numbers:
+            phone = f"+7925{n:07d}"
+            with otp_issue(phone=phone) as issued:
+                code = issued.code
+            if wrong:
+                code = f"{(int(code) + 1) % 10 ** len(code):0{len(code)}d}"
+            out.write(f"{phone} {code}\n")
+    return path
