@@ -57,8 +57,8 @@ bench-smoke: install
 	$(BIN)/python -m bench --smoke
 	$(BIN)/python -m bench.floor --smoke
 
-# What a refusal's ratio to /healthz is made of: the service's view next to plain Django views
-# doing less and less of it (bench/floor.py).
+# What send-code's and verify-code's ratios to /healthz are made of: the service's views next
+# to plain Django views doing all or part of them (bench/floor.py).
 bench-floor: install
 	$(BIN)/python -m bench.floor
 
