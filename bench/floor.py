@@ -1,9 +1,9 @@
 """`python -m bench.floor`: what send-code and verify-code cost next to plain Django views.
 
-`make bench` measures the service's refused send-code and wrong verify-code as ratios of
-/healthz. This says what those ratios are made of: it starts the bench's stack with one web
-process whose URLs add the plain Django views of bench.floor_views (bench.floor_settings;
-the service itself never serves them), then floods, each right after a run of /healthz:
+`make bench` measures send-code and verify-code as ratios of /healthz. This says what those
+ratios are made of: it starts the bench's stack with one web process whose URLs add the plain
+Django views of bench.floor_views (bench.floor_settings; the service itself never serves
+them), then floods, each right after a run of /healthz:
 
 - send-code to a new phone each (the SMS queued, never delivered: no worker runs here), from
   the service's view (Django REST framework) and from a plain Django view calling the same
@@ -20,7 +20,7 @@ the service itself never serves them), then floods, each right after a run of /h
 
 Each row's ratio is to the /healthz run just before it, as in `make bench`. The gaps between
 rows are what Django REST framework's request cycle, the code store's script and the Redis
-round trip cost a refusal here, where the load, the server and Redis share the same 2 CPUs.
+round trip cost here, where the load, the server and Redis share the same 2 CPUs.
 
     .venv/bin/python -m bench.floor [--duration SECONDS] [--smoke]
 """
@@ -29,12 +29,13 @@ import argparse
 import json
 import statistics
 import sys
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bench import cpu
 from bench.seed import issue_codes
 from bench.stack import PORT, REDIS_URL, RUN_DIR, bench_stack, django_setup, reset
-from bench.wrk import Load, measure
+from bench.wrk import CONNECTIONS, Load, measure
 from harness import Api
 
 SEND = "/api/v1/auth/send-code/"
@@ -43,6 +44,13 @@ VERIFY = "/api/v1/auth/verify-code/"
 
 def flood(path: str, body: dict, answers: tuple[int, ...]) -> Load:
     return Load(path, "post.lua", args=(path, json.dumps(body)), answers=answers)
+
+
+@dataclass(frozen=True)
+class Codes:
+    """A file of codes the run issues before it measures (CODE_SETS), named in a Load's args."""
+
+    name: str
 
 
 # (name, what differs from the row above, the load). One phone per row: each starts afresh.
@@ -65,16 +73,16 @@ ROWS = [
     ("verify-code, wrong code: plain Django view, same code_verify", "REST framework left out",
      flood("/floor/verify-code/", {"phone": "+79270000106", "code": "0000"}, (400, 429))),
     ("verify-code, right code, new user: the service (REST framework)", "",
-     Load(VERIFY, "verify_code.lua", args=("{measure_service}", 2),
-          warmup_args=("{warmup_service}", 2))),
+     Load(VERIFY, "verify_code.lua", args=(Codes("measure_service"), 2),
+          warmup_args=(Codes("warmup_service"), 2))),
     ("verify-code, right code, new user: plain Django view, same code_verify, tokens, profile",
      "REST framework left out",
      Load("/floor/verify-code/", "verify_code.lua",
-          args=("{measure_plain}", 2, "/floor/verify-code/"),
-          warmup_args=("{warmup_plain}", 2, "/floor/verify-code/"))),
+          args=(Codes("measure_plain"), 2, "/floor/verify-code/"),
+          warmup_args=(Codes("warmup_plain"), 2, "/floor/verify-code/"))),
 ]  # fmt: skip
 
-# Codes for the new users' rows: (name, first number of +7925..., how many; smoke: fewer).
+# The new users' codes: (name, first number after +7925, how many, how many in a smoke run).
 CODE_SETS = [
     ("warmup_service", 100_000, 2_000, 2_000),
     ("measure_service", 110_000, 8_000, 1_000),
@@ -84,15 +92,14 @@ CODE_SETS = [
 
 
 def with_codes(load: Load, files: dict[str, str]) -> Load:
-    """`load` with the code files' paths in place of their "{name}"s."""
+    """`load` with the code files' paths in place of their names."""
 
     def fill(args):
         if args is None:
             return None
-        return tuple(files[a[1:-1]] if f"{a}"[1:-1] in files else a for a in args)
+        return tuple(files[arg.name] if isinstance(arg, Codes) else arg for arg in args)
 
-    return Load(load.path, load.script, fill(load.args), load.token, fill(load.warmup_args),
-                load.answers)  # fmt: skip
+    return replace(load, args=fill(load.args), warmup_args=fill(load.warmup_args))
 
 
 def main() -> int:
@@ -120,25 +127,25 @@ def main() -> int:
                 if api.send_code(phone).status != 202:
                     raise RuntimeError(f"no code for {name}")
         django_setup(stack)
-        files = {
-            name: str(issue_codes(RUN_DIR / f"floor-{name}.txt", range(first, first + count)))
-            for name, first, full, smoke in CODE_SETS
-            for count in [smoke if options.smoke else full]
-        }
+        files = {}
+        for name, first, full, smoke in CODE_SETS:
+            count = smoke if options.smoke else full
+            path = issue_codes(RUN_DIR / f"floor-{name}.txt", range(first, first + count))
+            files[name] = str(path)
         rows = []
         for name, left_out, load in ROWS:
             ceiling = measure("/healthz", Load("/healthz"), seconds, groups)
             result = measure(name, with_codes(load, files), seconds, groups)
             rows.append({**result, "left_out": left_out, "healthz_rps": ceiling["rps"]})
-    print(table(rows, seconds))
+    print(table(rows, seconds, processes=stack.env["WEB_CONCURRENCY"]))
     return 0
 
 
-def table(rows: list[dict], seconds: float) -> str:
+def table(rows: list[dict], seconds: float, *, processes: str) -> str:
     lines = [
         f"Floor of send-code and verify-code, {datetime.now(UTC):%Y-%m-%d %H:%M UTC}: one"
-        f" gunicorn (4 sync processes), wrk 16 connections, {seconds:g} s per row, each next to"
-        " /healthz"
+        f" gunicorn ({processes} sync processes), wrk {CONNECTIONS} connections, {seconds:g} s"
+        " per row, each next to /healthz"
         f" (mean {statistics.mean(r['healthz_rps'] for r in rows):.0f} requests/s)",
         "",
         "| what answers | left out (vs the row above) | requests/s | x /healthz "
