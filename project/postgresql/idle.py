@@ -15,10 +15,10 @@ A connection comes back only when it is open and outside a transaction. One take
 checked without a round trip: a connection the server ended meanwhile (a restart,
 pg_terminate_backend, an idle timeout) has its last words waiting to be read, the FATAL error
 and the end of the stream, where a healthy idle one has nothing; a dead one is closed and the
-next one tried (the check go-sql-driver/mysql makes of its pool's connections). It used to be
-a `SELECT 1`: a round trip and a statement per SMS.
-One older than `max_age` seconds is closed instead of reused. The idle
-connections belong to the process that opened them: after a fork they are left alone.
+next one tried (the check go-sql-driver/mysql makes of its pool's connections). It used to be a
+`SELECT 1`: a round trip and a statement per SMS. One older than `max_age` seconds is closed
+instead of reused. The idle connections belong to the process that opened them: after a fork
+they are left alone.
 """
 
 import os
