@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -185,6 +187,30 @@ def test_a_used_code_is_400_code_expired(api, phone, draw_codes):
     response = verify(api, phone, "4321")
     assert response.status_code == 400
     assert response.json()["code"] == "code_expired"
+
+
+@pytest.mark.django_db(transaction=True)  # the login's own transactions, not a test's
+def test_a_new_users_login_is_ten_statements_and_three_commits(api, phone, draw_codes):
+    """What the README's performance section says a new user's verify-code costs the database
+    (the connection's health check aside): the user and its invite code with the webhook
+    endpoints to notify in one transaction, then the login's network, then the refresh token."""
+    draw_codes("4321")
+    send(api, phone)
+    with CaptureQueriesContext(connection) as captured:
+        assert verify(api, phone, "4321").json()["is_new_user"] is True
+    statements = [query["sql"].split()[0] for query in captured.captured_queries]
+    assert statements == [
+        "SELECT",  # the user, not there yet
+        "BEGIN",
+        "INSERT",  # the user
+        "SAVEPOINT",  # a collision of invite codes draws again
+        "INSERT",  # its invite code
+        "RELEASE",
+        "SELECT",  # the webhook endpoints that want user.created
+        "COMMIT",
+        "UPDATE",  # the login's network, for the fraud signals (autocommit)
+        "INSERT",  # the outstanding refresh token (autocommit)
+    ]
 
 
 @pytest.mark.usefixtures("celery_worker")
